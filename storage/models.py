@@ -1,0 +1,232 @@
+"""The data model. Every row carries its guild; no query may mix guilds.
+
+Table models do not validate (SQLModel), so input goes through the `*Input`
+models in `storage.schemas` before it reaches these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class EntryKind(StrEnum):
+    ALLIANCE = "alliance"
+    PARTNERSHIP = "partnership"
+
+
+class Area(StrEnum):
+    CONTENT = "content"
+    TECHNOLOGY = "technology"
+    REVENUE = "revenue"
+    OUTREACH = "outreach"
+    INNOVATION = "innovation"
+    CONTRIBUTORS = "contributors"
+
+
+class Steward(StrEnum):
+    VOLUNTEERS = "volunteers"
+    CHAPTER = "chapter"
+    FOUNDATION = "foundation"
+
+
+class Status(StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    ARCHIVED = "archived"
+    REJECTED = "rejected"
+
+
+class ReminderKind(StrEnum):
+    LEAD = "lead"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+def _utc_column(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _snowflake(nullable: bool = True, index: bool = False) -> Any:
+    # Discord ids exceed 2**31: BIGINT on PostgreSQL.
+    return Field(default=None, sa_type=sa.BigInteger, nullable=nullable, index=index)
+
+
+class GuildSettings(SQLModel, table=True):
+    __tablename__ = "guild_settings"
+
+    guild_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    moderator_role_id: int | None = _snowflake()
+    coordinator_role_id: int | None = _snowflake()
+    review_channel_id: int | None = _snowflake()
+    reminder_channel_id: int | None = _snowflake()
+    timezone: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=8)
+    guidelines_text: str | None = Field(default=None, sa_type=sa.Text)
+    guidelines_url: str | None = Field(default=None, max_length=300)
+    followthrough_days: int = 90
+    # Minutes before the due time at which coordinators are reminded.
+    reminder_lead_minutes: list[int] = Field(
+        default_factory=lambda: [7 * 24 * 60, 24 * 60], sa_type=sa.JSON
+    )
+    overdue_interval_hours: int = 24
+    overdue_max: int = 3
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Entry(SQLModel, table=True):
+    __tablename__ = "entry"
+    __table_args__ = (sa.UniqueConstraint("guild_id", "name_key", name="uq_entry_guild_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_type=sa.BigInteger, index=True)
+    kind: str = Field(max_length=16)
+    name: str = Field(max_length=100)
+    # fold(name): the case- and accent-insensitive key that makes names unique per guild.
+    name_key: str = Field(max_length=100)
+    partners: str = Field(default="", sa_type=sa.Text)
+    area: str = Field(max_length=16)
+    steward: str = Field(max_length=16)
+    chapter_name: str | None = Field(default=None, max_length=100)
+    status: str = Field(default=Status.PROPOSED, max_length=16, index=True)
+    rejection_reason: str | None = Field(default=None, sa_type=sa.Text)
+    summary: str = Field(default="", sa_type=sa.Text)
+    # fold() of name, partners, summary and success measures: what full-text search indexes.
+    search_text: str = Field(default="", sa_type=sa.Text)
+    links: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    success_measures: str | None = Field(default=None, sa_type=sa.Text)
+    funder: str | None = Field(default=None, max_length=200)
+    reporting_due_at: datetime | None = _utc_column()
+    outcomes: str | None = Field(default=None, sa_type=sa.Text)
+    lessons: str | None = Field(default=None, sa_type=sa.Text)
+    is_model: bool = False
+    proposer_id: int | None = _snowflake()
+    decided_by: int | None = _snowflake()
+    decided_at: datetime | None = _utc_column()
+    review_channel_id: int | None = _snowflake()
+    review_message_id: int | None = _snowflake()
+    support_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Support(SQLModel, table=True):
+    __tablename__ = "support"
+
+    entry_id: int = Field(foreign_key="entry.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    guild_id: int = Field(sa_type=sa.BigInteger, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Milestone(SQLModel, table=True):
+    __tablename__ = "milestone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_type=sa.BigInteger, index=True)
+    entry_id: int = Field(foreign_key="entry.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    coordinator_id: int | None = _snowflake()
+    # "reporting" marks the milestone kept in step with a partnership's reporting due date.
+    source: str = Field(default="manual", max_length=16)
+    done_at: datetime | None = _utc_column()
+    acknowledged_at: datetime | None = _utc_column()
+    snoozed_until: datetime | None = _utc_column()
+    created_by: int | None = _snowflake()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder stage of a milestone: the unit that is claimed and sent exactly once."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (sa.UniqueConstraint("milestone_id", "kind", "seq", name="uq_reminder_stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_type=sa.BigInteger, index=True)
+    milestone_id: int = Field(foreign_key="milestone.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    # Lead reminders: minutes before due; overdue reminders: 1, 2, 3...
+    seq: int = 0
+    fire_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    state: str = Field(default=ReminderState.PENDING, max_length=16, index=True)
+    sent_at: datetime | None = _utc_column()
+    channel_id: int | None = _snowflake()
+    message_id: int | None = _snowflake()
+
+
+class DigestSchedule(SQLModel, table=True):
+    __tablename__ = "digest_schedule"
+    __table_args__ = (sa.UniqueConstraint("guild_id", "channel_id", name="uq_digest_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_type=sa.BigInteger, index=True)
+    channel_id: int = Field(sa_type=sa.BigInteger)
+    weekday: int  # 0 = Monday, as datetime.weekday()
+    time_of_day: str = Field(max_length=5)  # "HH:MM", local to `timezone`
+    timezone: str = Field(max_length=64)
+    locale: str = Field(max_length=8)
+    enabled: bool = True
+    disabled_reason: str | None = Field(default=None, max_length=200)
+    # The moderators have not yet been told that this digest was disabled.
+    notice_pending: bool = False
+    next_run_at: datetime | None = _utc_column(index=True)
+    created_by: int | None = _snowflake()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class DigestPost(SQLModel, table=True):
+    """A digest claimed for one channel and ISO week: the row makes it exactly once."""
+
+    __tablename__ = "digest_post"
+    __table_args__ = (sa.UniqueConstraint("schedule_id", "iso_week", name="uq_digest_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_type=sa.BigInteger, index=True)
+    schedule_id: int = Field(foreign_key="digest_schedule.id", ondelete="CASCADE")
+    iso_week: str = Field(max_length=10)  # "2026-W48"
+    state: str = Field(default="claimed", max_length=16)  # claimed | posted | skipped
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    posted_at: datetime | None = _utc_column()
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_type=sa.BigInteger, index=True)
+    entry_id: int | None = Field(default=None, index=True)
+    actor_id: int | None = _snowflake()
+    action: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    before: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+
+
+class AppState(SQLModel, table=True):
+    """Small process-wide facts, such as the hash of the last synced command tree."""
+
+    __tablename__ = "app_state"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=sa.Text)

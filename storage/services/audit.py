@@ -1,0 +1,85 @@
+"""The audit trail: who changed what, when, with the values before and after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import AuditEvent, Entry
+from storage.types import utcnow
+
+AUDITED_FIELDS = (
+    "kind",
+    "name",
+    "partners",
+    "area",
+    "steward",
+    "chapter_name",
+    "status",
+    "rejection_reason",
+    "summary",
+    "links",
+    "success_measures",
+    "funder",
+    "reporting_due_at",
+    "outcomes",
+    "lessons",
+    "is_model",
+)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def snapshot(entry: Entry) -> dict[str, Any]:
+    return {name: _json_value(getattr(entry, name)) for name in AUDITED_FIELDS}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that changed, on each side."""
+    changed = [key for key in after if before.get(key) != after.get(key)]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
+async def record(
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    action: str,
+    actor_id: int | None,
+    entry_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        guild_id=guild_id,
+        entry_id=entry_id,
+        actor_id=actor_id,
+        action=action,
+        at=utcnow(),
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event
+
+
+async def history(
+    *, session: AsyncSession, guild_id: int, entry_id: int, limit: int = 50
+) -> list[AuditEvent]:
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.guild_id == guild_id, AuditEvent.entry_id == entry_id)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())

@@ -1,0 +1,327 @@
+"""Entries: create, read, update with audit, status changes, decisions, support."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.errors import AlreadyDecided, DuplicateName, InvalidInput, InvalidTransition, NotFound
+from storage.models import Entry, Status, Support
+from storage.schemas import OUTCOMES_MAX, REASON_MAX, EntryInput, EntryUpdate
+from storage.services import audit
+from storage.text import fold, search_document
+from storage.types import utcnow
+
+# Moves a moderator may make with /partnership status (decisions on proposals go through decide()).
+TRANSITIONS: dict[Status, set[Status]] = {
+    Status.PROPOSED: {Status.ACTIVE, Status.REJECTED, Status.ARCHIVED},
+    Status.ACTIVE: {Status.COMPLETED, Status.PAUSED, Status.ARCHIVED},
+    Status.PAUSED: {Status.ACTIVE, Status.COMPLETED, Status.ARCHIVED},
+    Status.COMPLETED: {Status.ACTIVE, Status.ARCHIVED},
+    Status.REJECTED: {Status.PROPOSED, Status.ARCHIVED},
+    Status.ARCHIVED: {Status.ACTIVE},
+}
+
+
+def _refresh_derived(entry: Entry) -> None:
+    entry.name_key = fold(entry.name)
+    entry.search_text = search_document(
+        entry.name, entry.partners, entry.summary, entry.success_measures, entry.chapter_name
+    )
+
+
+async def _name_taken(
+    *, session: AsyncSession, guild_id: int, name: str, except_id: int | None = None
+) -> Entry | None:
+    statement = select(Entry).where(Entry.guild_id == guild_id, Entry.name_key == fold(name))
+    if except_id is not None:
+        statement = statement.where(Entry.id != except_id)
+    return (await session.exec(statement)).first()
+
+
+async def create_entry(
+    data: EntryInput, *, session: AsyncSession, guild_id: int, actor_id: int | None
+) -> Entry:
+    if await _name_taken(session=session, guild_id=guild_id, name=data.name):
+        raise DuplicateName(data.name)
+    now = utcnow()
+    entry = Entry(
+        guild_id=guild_id,
+        kind=data.kind,
+        name=data.name,
+        partners=data.partners or "",
+        area=data.area,
+        steward=data.steward,
+        chapter_name=data.chapter_name,
+        status=data.status,
+        summary=data.summary or "",
+        links=data.links,
+        success_measures=data.success_measures,
+        funder=data.funder,
+        reporting_due_at=data.reporting_due_at,
+        proposer_id=actor_id,
+        created_at=now,
+        updated_at=now,
+    )
+    _refresh_derived(entry)
+    session.add(entry)
+    try:
+        await session.flush()
+    except sa.exc.IntegrityError:
+        # Two proposals of one name at once: the unique index decides.
+        raise DuplicateName(data.name) from None
+    await audit.record(
+        session=session,
+        guild_id=guild_id,
+        action="create",
+        actor_id=actor_id,
+        entry_id=entry.id,
+        after=audit.snapshot(entry),
+    )
+    return entry
+
+
+async def get_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> Entry:
+    """The entry of this guild; another guild's id is simply not found."""
+    entry = (
+        await session.exec(select(Entry).where(Entry.id == entry_id, Entry.guild_id == guild_id))
+    ).first()
+    if entry is None:
+        raise NotFound(entry_id)
+    return entry
+
+
+async def get_entry_for_update(entry_id: int, *, session: AsyncSession, guild_id: int) -> Entry:
+    statement = (
+        select(Entry).where(Entry.id == entry_id, Entry.guild_id == guild_id).with_for_update()
+    )
+    entry = (await session.exec(statement)).first()
+    if entry is None:
+        raise NotFound(entry_id)
+    return entry
+
+
+async def list_entries(
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    status: Status | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> tuple[list[Entry], int]:
+    """A page of entries, newest change first, and the total count."""
+    where = [Entry.guild_id == guild_id]
+    if status is not None:
+        where.append(Entry.status == status)
+    total = (await session.exec(select(func.count()).select_from(Entry).where(*where))).one()
+    statement = (
+        select(Entry)
+        .where(*where)
+        .order_by(col(Entry.updated_at).desc(), col(Entry.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list((await session.exec(statement)).all()), total
+
+
+async def all_entries(*, session: AsyncSession, guild_id: int) -> Sequence[Entry]:
+    statement = select(Entry).where(Entry.guild_id == guild_id).order_by(col(Entry.id))
+    return (await session.exec(statement)).all()
+
+
+async def _apply(
+    entry: Entry,
+    changes: dict[str, Any],
+    *,
+    session: AsyncSession,
+    actor_id: int | None,
+    action: str,
+) -> Entry:
+    """Write changes to an entry with one audit event; a no-op writes nothing."""
+    before = audit.snapshot(entry)
+    for name, value in changes.items():
+        setattr(entry, name, value)
+    _refresh_derived(entry)
+    after = audit.snapshot(entry)
+    changed_before, changed_after = audit.diff(before, after)
+    if not changed_after:
+        return entry
+    entry.updated_at = utcnow()
+    session.add(entry)
+    try:
+        await session.flush()
+    except sa.exc.IntegrityError:
+        raise DuplicateName(entry.name) from None
+    await audit.record(
+        session=session,
+        guild_id=entry.guild_id,
+        action=action,
+        actor_id=actor_id,
+        entry_id=entry.id,
+        before=changed_before,
+        after=changed_after,
+    )
+    return entry
+
+
+async def update_entry(
+    entry_id: int,
+    changes: EntryUpdate,
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor_id: int | None,
+) -> Entry:
+    entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
+    values = changes.model_dump(exclude_unset=True)
+    if "name" in values and await _name_taken(
+        session=session, guild_id=guild_id, name=values["name"], except_id=entry.id
+    ):
+        raise DuplicateName(values["name"])
+    kind = values.get("kind", entry.kind)
+    measures = values.get("success_measures", entry.success_measures)
+    if kind == "partnership" and not measures:
+        raise InvalidInput("success_measures", "error-measures-required")
+    return await _apply(entry, values, session=session, actor_id=actor_id, action="edit")
+
+
+async def decide(
+    entry_id: int,
+    *,
+    approve: bool,
+    session: AsyncSession,
+    guild_id: int,
+    actor_id: int,
+    reason: str | None = None,
+) -> Entry:
+    """Approve or reject a proposal. Exactly one of two concurrent deciders wins.
+
+    The conditional UPDATE (status still 'proposed') is the arbiter on every
+    backend: the loser matches no row and is told the entry was already decided.
+    """
+    if not approve and not (reason and reason.strip()):
+        raise InvalidInput("rejection_reason", "error-required")
+    if reason and len(reason) > REASON_MAX:
+        raise InvalidInput("rejection_reason", "error-too-long", REASON_MAX, len(reason))
+    entry = await get_entry(entry_id, session=session, guild_id=guild_id)
+    before = audit.snapshot(entry)
+    now = utcnow()
+    new_status = Status.ACTIVE if approve else Status.REJECTED
+    result = await session.exec(
+        sa.update(Entry)
+        .where(
+            col(Entry.id) == entry_id,
+            col(Entry.guild_id) == guild_id,
+            col(Entry.status) == Status.PROPOSED,
+        )
+        .values(
+            status=new_status,
+            rejection_reason=None if approve else reason.strip() if reason else None,
+            decided_by=actor_id,
+            decided_at=now,
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:
+        await session.refresh(entry)
+        raise AlreadyDecided(entry.name, entry.status)
+    await session.refresh(entry)
+    changed_before, changed_after = audit.diff(before, audit.snapshot(entry))
+    await audit.record(
+        session=session,
+        guild_id=guild_id,
+        action="approve" if approve else "reject",
+        actor_id=actor_id,
+        entry_id=entry_id,
+        before=changed_before,
+        after=changed_after,
+    )
+    return entry
+
+
+async def change_status(
+    entry_id: int,
+    status: Status,
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor_id: int,
+    outcomes: str | None = None,
+    lessons: str | None = None,
+) -> Entry:
+    entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
+    current = Status(entry.status)
+    if status == current:
+        return entry
+    if status not in TRANSITIONS[current]:
+        raise InvalidTransition(current.value, status.value)
+    changes: dict[str, Any] = {"status": status}
+    for field, value in (("outcomes", outcomes), ("lessons", lessons)):
+        if value is not None:
+            if len(value) > OUTCOMES_MAX:
+                raise InvalidInput(field, "error-too-long", OUTCOMES_MAX, len(value))
+            changes[field] = value.strip() or None
+    return await _apply(entry, changes, session=session, actor_id=actor_id, action="status")
+
+
+async def set_model(
+    entry_id: int, is_model: bool, *, session: AsyncSession, guild_id: int, actor_id: int
+) -> Entry:
+    entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
+    return await _apply(
+        entry, {"is_model": is_model}, session=session, actor_id=actor_id, action="model"
+    )
+
+
+async def toggle_support(
+    entry_id: int, *, session: AsyncSession, guild_id: int, user_id: int
+) -> tuple[Entry, bool]:
+    """Support an entry, or withdraw support given before. Returns (entry, now_supporting)."""
+    entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
+    existing = await session.get(Support, (entry_id, user_id))
+    if existing is not None:
+        await session.delete(existing)
+        supporting = False
+    else:
+        session.add(Support(entry_id=entry_id, user_id=user_id, guild_id=guild_id))
+        supporting = True
+    await session.flush()
+    count = (
+        await session.exec(
+            select(func.count()).select_from(Support).where(Support.entry_id == entry_id)
+        )
+    ).one()
+    await session.exec(
+        sa.update(Entry).where(col(Entry.id) == entry_id).values(support_count=count)
+    )
+    await session.refresh(entry)
+    return entry, supporting
+
+
+async def supporters(*, session: AsyncSession, guild_id: int, entry_id: int) -> list[int]:
+    statement = (
+        select(Support.user_id)
+        .where(Support.guild_id == guild_id, Support.entry_id == entry_id)
+        .order_by(col(Support.created_at))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def delete_entry(
+    entry_id: int, *, session: AsyncSession, guild_id: int, actor_id: int | None
+) -> None:
+    entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
+    await audit.record(
+        session=session,
+        guild_id=guild_id,
+        action="delete",
+        actor_id=actor_id,
+        entry_id=entry_id,
+        before=audit.snapshot(entry),
+    )
+    await session.delete(entry)
+    await session.flush()

@@ -1,0 +1,83 @@
+"""Per-guild settings."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.errors import InvalidInput
+from storage.models import GuildSettings
+from storage.services import audit
+from storage.types import utcnow
+
+SUPPORTED_LOCALES = ("en", "es")
+SETTABLE = {
+    "moderator_role_id",
+    "coordinator_role_id",
+    "review_channel_id",
+    "reminder_channel_id",
+    "timezone",
+    "locale",
+    "guidelines_text",
+    "guidelines_url",
+    "followthrough_days",
+}
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput("timezone", "error-bad-timezone", name[:64]) from None
+    if name not in timezone_names():
+        raise InvalidInput("timezone", "error-bad-timezone", name[:64])
+    return name
+
+
+_ZONES: list[str] = []
+
+
+def timezone_names() -> list[str]:
+    if not _ZONES:
+        _ZONES.extend(sorted(available_timezones()))
+    return _ZONES
+
+
+async def get_settings(*, session: AsyncSession, guild_id: int) -> GuildSettings:
+    """The guild's settings; a guild that never set anything gets the defaults (not stored)."""
+    settings = await session.get(GuildSettings, guild_id)
+    return settings if settings is not None else GuildSettings(guild_id=guild_id)
+
+
+async def update_settings(
+    *, session: AsyncSession, guild_id: int, actor_id: int | None, **changes: Any
+) -> GuildSettings:
+    unknown = set(changes) - SETTABLE
+    if unknown:
+        raise ValueError(f"not a guild setting: {sorted(unknown)}")
+    if changes.get("timezone") is not None:
+        check_timezone(changes["timezone"])
+    if changes.get("locale") is not None and changes["locale"] not in SUPPORTED_LOCALES:
+        raise InvalidInput("locale", "error-bad-choice", changes["locale"])
+    if "followthrough_days" in changes and not 7 <= changes["followthrough_days"] <= 3650:
+        raise InvalidInput("followthrough_days", "error-bad-value", changes["followthrough_days"])
+    settings = await session.get(GuildSettings, guild_id, with_for_update=True)
+    if settings is None:
+        settings = GuildSettings(guild_id=guild_id)
+    before = {key: getattr(settings, key) for key in changes}
+    for key, value in changes.items():
+        setattr(settings, key, value)
+    settings.updated_at = utcnow()
+    session.add(settings)
+    await session.flush()
+    await audit.record(
+        session=session,
+        guild_id=guild_id,
+        action="settings",
+        actor_id=actor_id,
+        before={k: str(v) if v is not None else None for k, v in before.items()},
+        after={k: str(v) if v is not None else None for k, v in changes.items()},
+    )
+    return settings
