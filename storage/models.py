@@ -90,6 +90,18 @@ class GuildSettings(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class UserSettings(SQLModel, table=True):
+    """A member's own preferences, across guilds (e.g. the time zone for their dates)."""
+
+    __tablename__ = "user_settings"
+
+    user_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    timezone: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class Entry(SQLModel, table=True):
     __tablename__ = "entry"
     __table_args__ = (sa.UniqueConstraint("guild_id", "name_key", name="uq_entry_guild_name"),)

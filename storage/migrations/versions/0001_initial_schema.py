@@ -119,6 +119,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("guild_id"),
     )
     op.create_table(
+        "user_settings",
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id"),
+    )
+    op.create_table(
         "digest_post",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
@@ -216,6 +223,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_digest_post_guild_id"))
 
     op.drop_table("digest_post")
+    op.drop_table("user_settings")
     op.drop_table("guild_settings")
     with op.batch_alter_table("entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_entry_status"))
