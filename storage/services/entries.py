@@ -34,9 +34,10 @@ def _refresh_derived(entry: Entry) -> None:
     )
 
 
-async def _name_taken(
+async def find_by_name(
     *, session: AsyncSession, guild_id: int, name: str, except_id: int | None = None
 ) -> Entry | None:
+    """The entry of this name in the guild (case- and accent-insensitive), if any."""
     statement = select(Entry).where(Entry.guild_id == guild_id, Entry.name_key == fold(name))
     if except_id is not None:
         statement = statement.where(Entry.id != except_id)
@@ -46,7 +47,7 @@ async def _name_taken(
 async def create_entry(
     data: EntryInput, *, session: AsyncSession, guild_id: int, actor_id: int | None
 ) -> Entry:
-    if await _name_taken(session=session, guild_id=guild_id, name=data.name):
+    if await find_by_name(session=session, guild_id=guild_id, name=data.name):
         raise DuplicateName(data.name)
     now = utcnow()
     entry = Entry(
@@ -92,6 +93,20 @@ async def get_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> E
     ).first()
     if entry is None:
         raise NotFound(entry_id)
+    return entry
+
+
+async def resolve_entry(reference: str, *, session: AsyncSession, guild_id: int) -> Entry:
+    """An entry named by an autocomplete choice (its id) or by a name typed in full."""
+    reference = reference.strip()
+    if reference.isdecimal() and len(reference) < 19:
+        try:
+            return await get_entry(int(reference), session=session, guild_id=guild_id)
+        except NotFound:
+            pass  # a name made of digits: try it as a name below
+    entry = await find_by_name(session=session, guild_id=guild_id, name=reference)
+    if entry is None:
+        raise NotFound(reference[:100])
     return entry
 
 
@@ -178,7 +193,7 @@ async def update_entry(
 ) -> Entry:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     values = changes.model_dump(exclude_unset=True)
-    if "name" in values and await _name_taken(
+    if "name" in values and await find_by_name(
         session=session, guild_id=guild_id, name=values["name"], except_id=entry.id
     ):
         raise DuplicateName(values["name"])

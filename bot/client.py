@@ -1,0 +1,125 @@
+"""The Discord client: intents, command tree, start-up, command sync and scheduled work."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+
+import discord
+
+from bot.config import Settings
+from bot.errors import CommandTree
+from bot.scheduler import Dispatcher, Waker
+from bot.translator import CatalogueTranslator
+from storage.clock import Clock, SystemClock
+from storage.db import Database
+from storage.models import AppState
+
+log = logging.getLogger(__name__)
+
+# A scheduled job must never sleep on a long rate limit while it holds a database
+# transaction: past this, discord.py raises RateLimited and the job retries later.
+MAX_RATELIMIT_TIMEOUT = 10.0
+
+
+def intents() -> discord.Intents:
+    # Guilds only: channels and roles for settings. Interactions carry the member,
+    # so no privileged intent (members, presences, message content) is needed.
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    return chosen
+
+
+class PartnerBot(discord.AutoShardedClient):
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+            max_ratelimit_timeout=MAX_RATELIMIT_TIMEOUT,
+        )
+        self.settings = settings
+        self.database = database
+        self.clock = clock or SystemClock()
+        self.tree = CommandTree(self)
+        self.waker: Waker | None = None
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def setup_hook(self) -> None:
+        from commands import register_all
+
+        await self.tree.set_translator(CatalogueTranslator())
+        register_all(self)
+        self.waker = Waker(self.clock, self.dispatchers())
+        self.waker.start()
+        await self.sync_commands()
+
+    def dispatchers(self) -> list[Dispatcher]:
+        """The scheduled features; each finds its due work in the database."""
+        from commands import dispatchers
+
+        return dispatchers(self)
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync to DEV_GUILD_ID at every start; globally only when the tree changed.
+
+        Discord allows 200 command creates a day per guild: syncing blindly on every
+        start or `on_ready` would exhaust it. Returns whether a sync was sent.
+        """
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            return True
+        digest = await self.command_tree_hash()
+        key = f"commands-hash:{self.application_id}"
+        async with self.database.transaction() as session:
+            stored = await session.get(AppState, key)
+            if not force and stored is not None and stored.value == digest:
+                log.info("command tree unchanged; not syncing")
+                return False
+        await self.tree.sync()
+        async with self.database.transaction() as session:
+            state = await session.get(AppState, key) or AppState(key=key, value=digest)
+            state.value = digest
+            session.add(state)
+        log.info("synced %d global commands", len(self.tree.get_commands()))
+        return True
+
+    async def command_tree_hash(self) -> str:
+        translator = self.tree.translator
+        assert translator is not None
+        payload = [
+            await command.get_translated_payload(self.tree, translator)
+            for command in sorted(self.tree.get_commands(), key=lambda c: c.name)
+        ]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def _wake_all(self) -> None:
+        # After every (re)connect: deliver whatever fell due while we were away.
+        if self.waker is None:
+            return
+        task = asyncio.create_task(self.waker.run_all())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guilds", self.user, len(self.guilds))
+        self._wake_all()
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._wake_all()
+
+    async def close(self) -> None:
+        if self.waker is not None:
+            self.waker.shutdown()
+        await super().close()

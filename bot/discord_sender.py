@@ -1,0 +1,37 @@
+"""The Sender that posts through discord.py's HTTP client (rate limits handled there)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord.http import HTTPClient, Route
+
+from bot.sender import ChannelGone, SentMessage
+
+# Unknown channel, missing access/permissions, cannot DM this user.
+_GONE_CODES = {10003, 50001, 50013, 50007}
+
+
+class DiscordSender:
+    def __init__(self, http: HTTPClient) -> None:
+        self.http = http
+
+    async def send(self, channel_id: int, payload: dict[str, Any], *, nonce: str) -> SentMessage:
+        body = {**payload, "nonce": nonce, "enforce_nonce": True}
+        body.setdefault("allowed_mentions", {"parse": []})
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        try:
+            message = await self.http.request(route, json=body)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            if isinstance(exc, discord.NotFound) or exc.code in _GONE_CODES:
+                raise ChannelGone(channel_id) from exc
+            raise
+        return SentMessage(channel_id=int(message["channel_id"]), message_id=int(message["id"]))
+
+    async def send_dm(self, user_id: int, payload: dict[str, Any], *, nonce: str) -> SentMessage:
+        try:
+            channel = await self.http.start_private_message(user_id)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            raise ChannelGone(user_id) from exc
+        return await self.send(int(channel["id"]), payload, nonce=nonce)

@@ -1,0 +1,1 @@
+"""Rendering: every embed, component and string users see is built in this package."""

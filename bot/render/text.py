@@ -1,0 +1,38 @@
+"""Showing text users wrote, and times, safely."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.render.limits import truncate
+
+_LINE_STARTS = ("#", ">", "-#")
+
+
+def _escape_line(line: str) -> str:
+    # escape_markdown leaves headings and quotes, which Discord renders at a line's start.
+    stripped = line.lstrip()
+    return "\\" + line if stripped.startswith(_LINE_STARTS) else line
+
+
+def user_text(text: str | None, limit: int) -> str:
+    """Text a user wrote, with markdown escaped so it cannot break the embed, then fitted."""
+    if not text:
+        return ""
+    escaped = discord.utils.escape_markdown(text, as_needed=False)
+    return truncate("\n".join(_escape_line(line) for line in escaped.split("\n")), limit)
+
+
+def one_line(text: str | None, limit: int) -> str:
+    return user_text(" ".join((text or "").split()), limit)
+
+
+def timestamp(moment: datetime, style: str = "F") -> str:
+    """A Discord timestamp: each reader sees it in their own zone and language."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def when(moment: datetime) -> str:
+    return f"{timestamp(moment, 'F')} ({timestamp(moment, 'R')})"

@@ -1,0 +1,72 @@
+"""Interactive views: pagination that only the caller can press."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.errors import View, send_ephemeral
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+PageLoader = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
+"""Given an offset, the page's embed and the total number of items."""
+
+PAGER_TIMEOUT = 15 * 60  # an interaction token lives 15 minutes
+
+
+class Pager(View):
+    """Previous / Next over a list; other members are told politely that it is not theirs."""
+
+    def __init__(
+        self, *, owner_id: int, locale: str, load: PageLoader, total: int, per_page: int
+    ) -> None:
+        super().__init__(timeout=PAGER_TIMEOUT)
+        self.owner_id = owner_id
+        self.locale = locale
+        self.load = load
+        self.total = total
+        self.per_page = per_page
+        self.offset = 0
+        self.message: discord.InteractionMessage | None = None
+        self.previous.label = t(locale, "button-previous")
+        self.next.label = t(locale, "button-next")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.previous.disabled = self.offset <= 0
+        self.next.disabled = self.offset + self.per_page >= self.total
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await send_ephemeral(interaction, t(interaction.locale.value, "pager-not-yours"))
+        return False
+
+    async def _show(self, interaction: discord.Interaction, offset: int) -> None:
+        embed, self.total = await self.load(offset)
+        self.offset = offset
+        self._update_buttons()
+        await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(style=discord.ButtonStyle.secondary, emoji="◀️")
+    async def previous(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self._show(interaction, max(0, self.offset - self.per_page))
+
+    @discord.ui.button(style=discord.ButtonStyle.secondary, emoji="▶️")
+    async def next(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self._show(interaction, self.offset + self.per_page)
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            for item in self.children:
+                if isinstance(item, discord.ui.Button):
+                    item.disabled = True
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as exc:
+                # The message was deleted or its token expired: nothing left to update.
+                log.debug("could not disable pager buttons: %s", exc)

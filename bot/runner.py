@@ -1,0 +1,36 @@
+"""Start the bot: point discord.py at the configured servers, migrate, connect."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.client import PartnerBot
+from bot.config import Settings
+from bot.wire import point_discord_py_at
+from storage.clock import Clock
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+async def create_bot(settings: Settings, *, clock: Clock | None = None) -> PartnerBot:
+    """A bot ready to start: discord.py aimed at the configured servers, database migrated."""
+    point_discord_py_at(settings.discord_api_base_url, settings.discord_gateway_url)
+    database = Database(settings.database_url)
+    await database.upgrade()
+    return PartnerBot(settings, database, clock=clock)
+
+
+async def run_bot(settings: Settings) -> int:
+    bot = await create_bot(settings)
+    try:
+        async with bot:
+            await bot.start(settings.discord_token)
+    except discord.LoginFailure:
+        log.error("Discord refused DISCORD_TOKEN: check it in the developer portal")
+        return 1
+    finally:
+        await bot.database.dispose()
+    return 0

@@ -1,0 +1,186 @@
+"""/partnership: search, show, list and export the directory."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+from discord import app_commands
+
+from bot.context import guild_id_of, require_moderator, user_locale
+from bot.i18n import t
+from bot.render import entries as render
+from bot.render.views import Pager
+from commands.common import bot_of, choices, entry_autocomplete
+from storage import search, transfer
+from storage.models import Area, EntryKind, Status, Steward
+from storage.services import entries, milestones
+from storage.services.settings import get_settings
+
+PER_PAGE = 10
+QUERY_MAX = 200
+
+partnership = app_commands.Group(
+    name="partnership",
+    description="Search, show and propose alliances and partnerships",
+    guild_only=True,
+)
+
+
+@partnership.command(name="search")
+@app_commands.describe(
+    query="Words to look for in names, partners, summaries and success measures",
+    kind="Only alliances or only partnerships",
+    area="Only this area",
+    status="Only this status",
+    steward="Only entries led by these stewards",
+    models="Only best-case examples others can learn from",
+)
+@app_commands.choices(
+    kind=choices(EntryKind), area=choices(Area), status=choices(Status), steward=choices(Steward)
+)
+async def search_command(
+    interaction: discord.Interaction,
+    query: app_commands.Range[str, 1, QUERY_MAX],
+    kind: str | None = None,
+    area: str | None = None,
+    status: str | None = None,
+    steward: str | None = None,
+    models: bool = False,
+) -> None:
+    """Search the directory of alliances and partnerships."""
+    guild_id = guild_id_of(interaction)
+    locale = user_locale(interaction)
+    filters = search.SearchFilters(
+        kind=EntryKind(kind) if kind else None,
+        area=Area(area) if area else None,
+        status=Status(status) if status else None,
+        steward=Steward(steward) if steward else None,
+        models_only=models,
+    )
+    database = bot_of(interaction).database
+    title = t(locale, "search-title", query)
+
+    async def load(offset: int) -> tuple[discord.Embed, int]:
+        async with database.sessions() as session:
+            page = await search.search_entries(
+                query,
+                session=session,
+                guild_id=guild_id,
+                filters=filters,
+                limit=PER_PAGE,
+                offset=offset,
+            )
+        embed = render.search_page(
+            page.entries,
+            total=page.total,
+            offset=offset,
+            per_page=PER_PAGE,
+            title=title,
+            locale=locale,
+        )
+        return embed, page.total
+
+    async with database.sessions() as session:
+        first = await search.search_entries(
+            query, session=session, guild_id=guild_id, filters=filters, limit=PER_PAGE
+        )
+    if not first.entries:
+        await interaction.response.send_message(
+            render.no_results(
+                query,
+                first.suggestion,
+                filtered=any((kind, area, status, steward, models)),
+                locale=locale,
+            ),
+            ephemeral=True,
+        )
+        return
+    embed = render.search_page(
+        first.entries, total=first.total, offset=0, per_page=PER_PAGE, title=title, locale=locale
+    )
+    if first.total <= PER_PAGE:
+        await interaction.response.send_message(embed=embed)
+        return
+    pager = Pager(
+        owner_id=interaction.user.id, locale=locale, load=load, total=first.total, per_page=PER_PAGE
+    )
+    await interaction.response.send_message(embed=embed, view=pager)
+    pager.message = await interaction.original_response()
+
+
+@partnership.command(name="show")
+@app_commands.describe(entry="The entry's name (pick from the list)")
+@app_commands.autocomplete(entry=entry_autocomplete)
+async def show_command(
+    interaction: discord.Interaction, entry: app_commands.Range[str, 1, 100]
+) -> None:
+    """Show an entry in full: summary, partners, milestones, support and links."""
+    guild_id = guild_id_of(interaction)
+    async with bot_of(interaction).database.sessions() as session:
+        found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
+        supporters = await entries.supporters(session=session, guild_id=guild_id, entry_id=found.id)
+        entry_milestones = await milestones.list_milestones(
+            session=session, guild_id=guild_id, entry_id=found.id
+        )
+    embed = render.entry_embed(
+        found, supporters=supporters, milestones=entry_milestones, locale=user_locale(interaction)
+    )
+    await interaction.response.send_message(embed=embed)
+
+
+@partnership.command(name="list")
+@app_commands.describe(status="Only entries with this status")
+@app_commands.choices(status=choices(Status))
+async def list_command(interaction: discord.Interaction, status: str | None = None) -> None:
+    """List the directory's entries, most recently changed first."""
+    guild_id = guild_id_of(interaction)
+    locale = user_locale(interaction)
+    wanted = Status(status) if status else None
+    database = bot_of(interaction).database
+    title = t(
+        locale, "list-title", render.label(locale, status) if status else t(locale, "list-all")
+    )
+
+    async def load(offset: int) -> tuple[discord.Embed, int]:
+        async with database.sessions() as session:
+            page, total = await entries.list_entries(
+                session=session, guild_id=guild_id, status=wanted, limit=PER_PAGE, offset=offset
+            )
+        embed = render.search_page(
+            page, total=total, offset=offset, per_page=PER_PAGE, title=title, locale=locale
+        )
+        return embed, total
+
+    embed, total = await load(0)
+    if total == 0:
+        await interaction.response.send_message(t(locale, "list-empty"), ephemeral=True)
+        return
+    if total <= PER_PAGE:
+        await interaction.response.send_message(embed=embed)
+        return
+    pager = Pager(
+        owner_id=interaction.user.id, locale=locale, load=load, total=total, per_page=PER_PAGE
+    )
+    await interaction.response.send_message(embed=embed, view=pager)
+    pager.message = await interaction.original_response()
+
+
+@partnership.command(name="export")
+@app_commands.describe(format="File format: CSV, JSON or a MediaWiki table for Meta-Wiki")
+@app_commands.choices(
+    format=[app_commands.Choice(name=t("en", f"choice-{f}"), value=f) for f in transfer.FORMATS]
+)
+async def export_command(interaction: discord.Interaction, format: str) -> None:
+    """Export the directory as a file (moderators)."""
+    guild_id = guild_id_of(interaction)
+    bot = bot_of(interaction)
+    async with bot.database.sessions() as session:
+        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await transfer.export_entries(format, session=session, guild_id=guild_id)
+    name = transfer.export_filename(format, guild_id, bot.clock.now())
+    file = discord.File(io.BytesIO(text.encode("utf-8")), filename=name)
+    await interaction.followup.send(
+        t(user_locale(interaction), "export-ready", format), file=file, ephemeral=True
+    )

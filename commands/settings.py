@@ -1,0 +1,116 @@
+"""/settings: each guild setting, for members with Manage Server (checked here too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.context import guild_id_of, require_manage_guild, user_locale
+from bot.i18n import languages, t
+from bot.render import entries as render
+from commands.common import bot_of
+from storage.services.settings import get_settings, timezone_names, update_settings
+
+settings_group = app_commands.Group(
+    name="settings",
+    description="Configure the bot for this server",
+    guild_only=True,
+    default_permissions=discord.Permissions(manage_guild=True),
+)
+
+
+async def _update(interaction: discord.Interaction, **changes: Any) -> None:
+    """Apply changes for a member with Manage Server, then show the settings."""
+    require_manage_guild(interaction)
+    guild_id = guild_id_of(interaction)
+    async with bot_of(interaction).database.transaction() as session:
+        updated = await update_settings(
+            session=session, guild_id=guild_id, actor_id=interaction.user.id, **changes
+        )
+    locale = user_locale(interaction)
+    await interaction.response.send_message(
+        t(locale, "settings-saved"),
+        embed=render.settings_embed(updated, locale=locale),
+        ephemeral=True,
+    )
+
+
+@settings_group.command(name="show")
+async def show(interaction: discord.Interaction) -> None:
+    """Show this server's settings."""
+    require_manage_guild(interaction)
+    async with bot_of(interaction).database.sessions() as session:
+        current = await get_settings(session=session, guild_id=guild_id_of(interaction))
+    locale = user_locale(interaction)
+    await interaction.response.send_message(
+        embed=render.settings_embed(current, locale=locale), ephemeral=True
+    )
+
+
+@settings_group.command(name="moderator-role")
+@app_commands.describe(role="Members with this role review proposals")
+async def moderator_role(interaction: discord.Interaction, role: discord.Role) -> None:
+    """Choose the role whose members moderate the directory."""
+    await _update(interaction, moderator_role_id=role.id)
+
+
+@settings_group.command(name="coordinator-role")
+@app_commands.describe(role="Pinged for milestones that have no coordinator")
+async def coordinator_role(interaction: discord.Interaction, role: discord.Role) -> None:
+    """Choose the role pinged for milestones without a coordinator."""
+    await _update(interaction, coordinator_role_id=role.id)
+
+
+@settings_group.command(name="review-channel")
+@app_commands.describe(channel="Where new proposals are posted for review")
+async def review_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    """Choose the channel where proposals are reviewed."""
+    await _update(interaction, review_channel_id=channel.id)
+
+
+@settings_group.command(name="reminder-channel")
+@app_commands.describe(channel="Where coordinators are reminded of milestones")
+async def reminder_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    """Choose the channel for milestone reminders."""
+    await _update(interaction, reminder_channel_id=channel.id)
+
+
+async def timezone_autocomplete(
+    _interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    needle = current.strip().lower().replace(" ", "_")
+    names = timezone_names()
+    starts = [n for n in names if n.lower().startswith(needle)]
+    contains = [n for n in names if needle in n.lower() and n not in starts]
+    return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
+
+
+@settings_group.command(name="timezone")
+@app_commands.describe(name="An IANA time zone, e.g. Europe/Madrid")
+@app_commands.autocomplete(name=timezone_autocomplete)
+async def timezone(interaction: discord.Interaction, name: app_commands.Range[str, 1, 64]) -> None:
+    """Choose the server's time zone, used to read dates."""
+    await _update(interaction, timezone=name.strip())
+
+
+@settings_group.command(name="language")
+@app_commands.describe(language="Language of the bot's posts in channels")
+@app_commands.choices(
+    language=[
+        app_commands.Choice(name=t("en", f"choice-{code}"), value=code) for code in languages()
+    ]
+)
+async def language(interaction: discord.Interaction, language: str) -> None:
+    """Choose the language of the bot's posts in channels."""
+    await _update(interaction, locale=language)
+
+
+@settings_group.command(name="follow-through")
+@app_commands.describe(days="Flag active entries with no activity for this many days")
+async def follow_through(
+    interaction: discord.Interaction, days: app_commands.Range[int, 7, 3650]
+) -> None:
+    """Choose after how many quiet days an active entry needs follow-through."""
+    await _update(interaction, followthrough_days=days)
