@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.errors import AlreadyDecided, DuplicateName, InvalidInput, InvalidTransition, NotFound
 from storage.models import Entry, Status, Support
 from storage.schemas import OUTCOMES_MAX, REASON_MAX, EntryInput, EntryUpdate
-from storage.services import audit
+from storage.services import audit, milestones
 from storage.text import fold, search_document
 from storage.types import utcnow
 
@@ -83,6 +83,7 @@ async def create_entry(
         entry_id=entry.id,
         after=audit.snapshot(entry),
     )
+    await milestones.sync_reporting_milestone(entry, session=session)
     return entry
 
 
@@ -148,7 +149,7 @@ async def all_entries(*, session: AsyncSession, guild_id: int) -> Sequence[Entry
     return (await session.exec(statement)).all()
 
 
-async def _apply(
+async def apply_changes(
     entry: Entry,
     changes: dict[str, Any],
     *,
@@ -201,7 +202,9 @@ async def update_entry(
     measures = values.get("success_measures", entry.success_measures)
     if kind == "partnership" and not measures:
         raise InvalidInput("success_measures", "error-measures-required")
-    return await _apply(entry, values, session=session, actor_id=actor_id, action="edit")
+    entry = await apply_changes(entry, values, session=session, actor_id=actor_id, action="edit")
+    await milestones.sync_reporting_milestone(entry, session=session)
+    return entry
 
 
 async def decide(
@@ -258,6 +261,11 @@ async def decide(
     return entry
 
 
+def check_transition(current: Status, wanted: Status) -> None:
+    if wanted != current and wanted not in TRANSITIONS[current]:
+        raise InvalidTransition(current.value, wanted.value)
+
+
 async def change_status(
     entry_id: int,
     status: Status,
@@ -272,22 +280,21 @@ async def change_status(
     current = Status(entry.status)
     if status == current:
         return entry
-    if status not in TRANSITIONS[current]:
-        raise InvalidTransition(current.value, status.value)
+    check_transition(current, status)
     changes: dict[str, Any] = {"status": status}
     for field, value in (("outcomes", outcomes), ("lessons", lessons)):
         if value is not None:
             if len(value) > OUTCOMES_MAX:
                 raise InvalidInput(field, "error-too-long", OUTCOMES_MAX, len(value))
             changes[field] = value.strip() or None
-    return await _apply(entry, changes, session=session, actor_id=actor_id, action="status")
+    return await apply_changes(entry, changes, session=session, actor_id=actor_id, action="status")
 
 
 async def set_model(
     entry_id: int, is_model: bool, *, session: AsyncSession, guild_id: int, actor_id: int
 ) -> Entry:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
-    return await _apply(
+    return await apply_changes(
         entry, {"is_model": is_model}, session=session, actor_id=actor_id, action="model"
     )
 

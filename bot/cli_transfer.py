@@ -1,0 +1,133 @@
+"""`partnerbot import` and `partnerbot export`: entries in and out of a guild's directory."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot import cli
+from bot.config import Settings
+from bot.i18n import t
+from storage import transfer
+from storage.db import Database
+from storage.errors import InvalidInput
+
+CLI_LOCALE = "en"
+
+
+def _translate(key: str, *params: object) -> str:
+    return t(CLI_LOCALE, key, *params)
+
+
+def _fail(where: str, message: str) -> int:
+    print(f"partnerbot: {where}{message}", file=sys.stderr)
+    return 1
+
+
+def _read(path: str) -> str:
+    # newline="": CSV cells keep their own line breaks; utf-8-sig: Excel's BOM.
+    with open(path, encoding="utf-8-sig", newline="") as file:
+        return file.read()
+
+
+async def _import(
+    settings: Settings, args: argparse.Namespace, content: tuple[str, str] | None
+) -> transfer.ImportReport:
+    """Import `content`, a file's (text, format), or the examples when it is None."""
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        async with database.transaction() as session:
+            if content is None:
+                return await transfer.import_examples(
+                    session=session, guild_id=args.guild, actor_id=args.as_user
+                )
+            text, fmt = content
+            return await transfer.import_entries(
+                text, fmt, session=session, guild_id=args.guild, actor_id=args.as_user
+            )
+    finally:
+        await database.dispose()
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    if bool(args.file) == bool(args.example):
+        return _fail("", "import needs either a FILE or --example, not both.")
+    source = str(transfer.EXAMPLES_PATH) if args.example else args.file
+    try:
+        content = None
+        if not args.example:
+            fmt = args.format or transfer.detect_format(args.file)
+            content = (_read(args.file), fmt)
+        report = asyncio.run(_import(settings, args, content))
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail(f"{source}: ", str(exc))
+    except transfer.ImportRowError as exc:
+        return _fail(f"{source} ", exc.render(_translate))
+    except InvalidInput as exc:
+        return _fail(f"{source}: ", _translate(exc.key, *exc.params))
+    noun = "entry" if report.created == 1 else "entries"
+    print(f"Imported {report.created} {noun}, skipped {report.skipped} (already present).")
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> tuple[str, int]:
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        async with database.transaction() as session:
+            rows = await transfer.export_rows(session=session, guild_id=args.guild)
+        return transfer.render(args.format, rows), len(rows)
+    finally:
+        await database.dispose()
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    text, count = asyncio.run(_export(settings, args))
+    noun = "entry" if count == 1 else "entries"
+    if args.output is None:
+        sys.stdout.write(text)
+        # The data went to stdout: the summary goes to stderr so a pipe gets only the data.
+        print(f"Exported {count} {noun} as {args.format}.", file=sys.stderr)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        return _fail(f"{args.output}: ", exc.strerror or str(exc))
+    print(f"Exported {count} {noun} as {args.format} to {args.output}.")
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    importer = commands.add_parser(
+        "import",
+        help="import entries into a guild from a CSV, JSON or wikitext file",
+        description="Import entries. Names the guild already has are skipped; "
+        "a bad row stops the import with its line number, and nothing is written.",
+    )
+    importer.add_argument("file", nargs="?", metavar="FILE", help=".csv, .json, .wiki or .wikitext")
+    importer.add_argument(
+        "--example", action="store_true", help="load the source document's five examples"
+    )
+    importer.add_argument("--guild", type=int, required=True, metavar="ID", help="Discord guild id")
+    importer.add_argument(
+        "--format", choices=transfer.FORMATS, help="override the format given by FILE's extension"
+    )
+    importer.add_argument(
+        "--as-user", type=int, metavar="ID", help="Discord user id recorded in the audit trail"
+    )
+    importer.set_defaults(handler=cmd_import)
+
+    exporter = commands.add_parser(
+        "export",
+        help="export a guild's entries as CSV, JSON or a sortable wikitext table",
+    )
+    exporter.add_argument("--guild", type=int, required=True, metavar="ID", help="Discord guild id")
+    exporter.add_argument("--format", choices=transfer.FORMATS, required=True)
+    exporter.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    exporter.set_defaults(handler=cmd_export)
+
+
+cli.EXTRA_COMMANDS.append(register)

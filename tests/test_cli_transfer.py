@@ -1,0 +1,93 @@
+"""`partnerbot import` and `partnerbot export` end to end, on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+GUILD = "111111111111111111"
+COPY_GUILD = "222222222222222222"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # A working directory of its own: no stray .env, and the database in tmp_path.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    return tmp_path
+
+
+def _export_json(guild: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    capsys.readouterr()
+    assert main(["export", "--guild", guild, "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "Exported" in captured.err  # the summary stays out of the data
+    return json.loads(captured.out)
+
+
+def test_examples_export_and_reimport(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "--example", "--guild", GUILD]) == 0
+    assert capsys.readouterr().out == "Imported 5 entries, skipped 0 (already present).\n"
+    assert main(["import", "--example", "--guild", GUILD, "--as-user", "42"]) == 0
+    assert capsys.readouterr().out == "Imported 0 entries, skipped 5 (already present).\n"
+
+    original = _export_json(GUILD, capsys)
+    assert len(original) == 5
+    for fmt, name in (("csv", "out.csv"), ("json", "out.json"), ("wikitext", "out.wiki")):
+        assert main(["export", "--guild", GUILD, "--format", fmt, "--output", name]) == 0
+        assert capsys.readouterr().out == f"Exported 5 entries as {fmt} to {name}.\n"
+        guild = COPY_GUILD + str(len(fmt))
+        assert main(["import", name, "--guild", guild]) == 0
+        assert "Imported 5 entries" in capsys.readouterr().out
+        copy = _export_json(guild, capsys)
+        drop = ("id", "created_at", "updated_at")
+        assert [{k: v for k, v in row.items() if k not in drop} for row in copy] == [
+            {k: v for k, v in row.items() if k not in drop} for row in original
+        ]
+    assert (workdir / "out.wiki").read_text().startswith('{| class="wikitable sortable"')
+
+
+def test_malformed_file_exits_1_and_writes_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = workdir / "bad.csv"
+    bad.write_text(
+        "name,kind,area,steward\nFine,alliance,content,volunteers\n"
+        "Broken,alliance,gardening,volunteers\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(bad), "--guild", GUILD]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"partnerbot: {bad} line 3: area: “gardening” is not one of content,")
+    assert _export_json(GUILD, capsys) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["import", "missing.csv", "--guild", GUILD], "missing.csv: "),
+        (["import", "entries.xlsx", "--guild", GUILD], "“.xlsx” is not a format"),
+        (["import", "--guild", GUILD], "either a FILE or --example"),
+    ],
+)
+def test_unusable_input_exits_1(
+    workdir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(argv) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_format_override(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = workdir / "from-meta.txt"
+    table.write_text(
+        '{| class="wikitable"\n! name !! kind !! area !! steward\n'
+        "|-\n| Wikidata outreach || alliance || outreach || volunteers\n|}\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(table), "--guild", GUILD, "--format", "wikitext"]) == 0
+    assert [row["name"] for row in _export_json(GUILD, capsys)] == ["Wikidata outreach"]
