@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from datetime import datetime
 
 import discord
 
@@ -103,6 +104,11 @@ class PartnerBot(discord.AutoShardedClient):
             for command in sorted(self.tree.get_commands(), key=lambda c: c.name)
         ]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def wake(self, dispatcher_name: str, when: datetime | None) -> None:
+        """A command created or moved scheduled work: make sure the waker looks at `when`."""
+        if self.waker is not None:
+            self.waker.wake_at(dispatcher_name, when)
 
     def _wake_all(self) -> None:
         # After every (re)connect: deliver whatever fell due while we were away.

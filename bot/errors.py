@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.context import NotInGuild, NotModerator, user_locale
 from bot.i18n import t
 from storage.errors import DomainError, InvalidInput, TryAgainLater
+from storage.transfer import ImportRowError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ def _database_unreachable(error: BaseException) -> bool:
 
 def describe(error: BaseException, locale: str) -> str | None:
     """The user-facing text for a known error, or None for a bug."""
+    if isinstance(error, ImportRowError):
+        return error.render(lambda key, *params: t(locale, key, *params))
     if isinstance(error, InvalidInput):
         field = t(locale, f"field-{error.field}")
         return t(locale, error.key, field, *error.params[1:])

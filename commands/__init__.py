@@ -13,17 +13,30 @@ if TYPE_CHECKING:
 
 def all_commands() -> list[app_commands.Command | app_commands.Group]:
     """Every top-level slash command and group of the bot."""
+    # proposals and editing add their subcommands to the partnership and settings groups.
+    from commands import editing, proposals  # noqa: F401
     from commands.help import help_command
     from commands.partnership import partnership
+    from commands.preferences import my_timezone
+    from commands.review import review_group
     from commands.settings import settings_group
 
-    return [partnership, settings_group, help_command]
+    return [partnership, review_group, settings_group, my_timezone, help_command]
 
 
 def register_all(bot: PartnerBot) -> None:
+    from commands.review import ReviewButton
+
     for command in all_commands():
         bot.tree.add_command(command)
+    bot.add_dynamic_items(ReviewButton)
 
 
 def dispatchers(bot: PartnerBot) -> list[Dispatcher]:
-    return []
+    """The scheduled features, each posting through discord.py's HTTP client."""
+    from bot.digests import DigestDispatcher
+    from bot.discord_sender import DiscordSender
+    from bot.reminders import ReminderDispatcher
+
+    sender = DiscordSender(bot.http)
+    return [ReminderDispatcher(bot.database, sender), DigestDispatcher(bot.database, sender)]

@@ -120,7 +120,7 @@ async def show_command(
     async with bot_of(interaction).database.sessions() as session:
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
         supporters = await entries.supporters(session=session, guild_id=guild_id, entry_id=found.id)
-        entry_milestones = await milestones.list_milestones(
+        entry_milestones, _ = await milestones.list_milestones(
             session=session, guild_id=guild_id, entry_id=found.id
         )
     embed = render.entry_embed(

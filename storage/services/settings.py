@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import InvalidInput
-from storage.models import GuildSettings
+from storage.models import GuildSettings, UserSettings
 from storage.services import audit
 from storage.types import utcnow
 
@@ -81,3 +81,23 @@ async def update_settings(
         after={k: str(v) if v is not None else None for k, v in changes.items()},
     )
     return settings
+
+
+async def effective_timezone(
+    *, session: AsyncSession, guild_id: int, user_id: int, default: str
+) -> str:
+    """The zone a member's dates are read in: their own, else the guild's, else the default."""
+    user = await session.get(UserSettings, user_id)
+    if user is not None and user.timezone:
+        return user.timezone
+    guild = await session.get(GuildSettings, guild_id)
+    return guild.timezone if guild is not None and guild.timezone else default
+
+
+async def set_user_timezone(*, session: AsyncSession, user_id: int, timezone: str | None) -> None:
+    if timezone is not None:
+        check_timezone(timezone)
+    user = await session.get(UserSettings, user_id) or UserSettings(user_id=user_id)
+    user.timezone = timezone
+    user.updated_at = utcnow()
+    session.add(user)

@@ -1,0 +1,120 @@
+"""What proposers and moderators see: modal fields, the confirmation, review posts, history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+from bot.i18n import t
+from bot.render.entries import BRAND, entry_embed, entry_line, label
+from bot.render.limits import EMBED_DESCRIPTION, FIELD_VALUE, TEXT_INPUT_LABEL, truncate
+from bot.render.text import one_line, timestamp, user_text
+from storage.models import AuditEvent, Entry, GuildSettings, Status
+from storage.schemas import EntryInput
+
+TEXT_INPUT_MAX = 4000
+
+
+def text_input(
+    locale: str,
+    field: str,
+    max_length: int,
+    *,
+    long: bool = False,
+    required: bool = True,
+    default: str | None = None,
+) -> discord.ui.TextInput:
+    return discord.ui.TextInput(
+        label=truncate(t(locale, f"field-{field}"), TEXT_INPUT_LABEL),
+        style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
+        max_length=min(max_length, TEXT_INPUT_MAX),
+        required=required,
+        default=(default or "")[:max_length] or None,
+        placeholder=truncate(t(locale, f"placeholder-{field}"), 100),
+    )
+
+
+def guidelines_embed(settings: GuildSettings, locale: str) -> discord.Embed | None:
+    if not settings.guidelines_text and not settings.guidelines_url:
+        return None
+    embed = discord.Embed(
+        title=t(locale, "guidelines-title"),
+        description=user_text(settings.guidelines_text, 3000) or None,
+        colour=BRAND,
+    )
+    if settings.guidelines_url:
+        embed.add_field(name=t(locale, "field-links"), value=f"<{settings.guidelines_url}>")
+    return embed
+
+
+def confirmation(
+    data: EntryInput, *, similar: Sequence[Entry], settings: GuildSettings, locale: str
+) -> tuple[str, list[discord.Embed]]:
+    """The proposal as understood, look-alike entries, and the guidelines to agree to."""
+    preview = discord.Embed(
+        title=one_line(data.name, 200),
+        description=user_text(data.summary, 2000) or None,
+        colour=BRAND,
+    )
+    facets = " · ".join(label(locale, v) for v in (data.kind, data.area, data.steward))
+    preview.add_field(name=t(locale, "field-kind"), value=facets, inline=False)
+    if data.partners:
+        preview.add_field(name=t(locale, "field-partners"), value=user_text(data.partners, FIELD_VALUE), inline=False)
+    if data.success_measures:
+        preview.add_field(
+            name=t(locale, "field-success_measures"), value=user_text(data.success_measures, FIELD_VALUE), inline=False
+        )
+    embeds = [preview]
+    if similar:
+        lines = "\n\n".join(entry_line(entry, locale) for entry in similar)
+        embeds.append(
+            discord.Embed(
+                title=t(locale, "propose-similar-title"),
+                description=truncate(lines, EMBED_DESCRIPTION),
+                colour=0xF1C40F,
+            )
+        )
+    guidelines = guidelines_embed(settings, locale)
+    if guidelines is not None:
+        embeds.append(guidelines)
+    key = "propose-confirm-guidelines" if guidelines is not None else "propose-confirm-question"
+    return t(locale, key), embeds
+
+
+def review_embed(entry: Entry, *, supporters: Sequence[int], locale: str) -> discord.Embed:
+    embed = entry_embed(entry, supporters=supporters, milestones=[], locale=locale)
+    if entry.proposer_id:
+        embed.add_field(name=t(locale, "review-proposed-by"), value=f"<@{entry.proposer_id}>")
+    if entry.decided_by and entry.decided_at:
+        key = "review-approved-by" if entry.status != Status.REJECTED else "review-rejected-by"
+        embed.add_field(
+            name=t(locale, "review-decision"),
+            value=t(locale, key, f"<@{entry.decided_by}>", timestamp(entry.decided_at, "F")),
+            inline=False,
+        )
+    return embed
+
+
+def decision_notice(entry: Entry, locale: str) -> dict[str, Any]:
+    """The message telling a proposer what was decided (a DM, or a mention in the review channel)."""
+    if entry.status == Status.REJECTED:
+        text = t(locale, "review-notice-rejected", one_line(entry.name, 100), user_text(entry.rejection_reason, 1000))
+    else:
+        text = t(locale, "review-notice-approved", one_line(entry.name, 100))
+    return {"content": text}
+
+
+def history_embed(entry: Entry, events: Sequence[AuditEvent], locale: str) -> discord.Embed:
+    lines = []
+    for event in events:
+        changed = ", ".join(t(locale, f"field-{name}") for name in (event.after or event.before or {}))
+        who = f"<@{event.actor_id}>" if event.actor_id else t(locale, "history-system")
+        line = t(locale, "history-line", timestamp(event.at, "f"), who, t(locale, f"history-action-{event.action}"))
+        lines.append(line + (f" — {changed}" if changed else ""))
+    return discord.Embed(
+        title=t(locale, "history-title", one_line(entry.name, 200)),
+        description=truncate("\n".join(lines) or t(locale, "history-empty"), EMBED_DESCRIPTION),
+        colour=BRAND,
+    )

@@ -1,0 +1,263 @@
+"""Reviewing proposals: the review-channel post, its lasting buttons, decisions, the queue."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.context import guild_id_of, require_moderator, user_locale
+from bot.discord_sender import DiscordSender
+from bot.errors import View, report
+from bot.i18n import normalize_locale, t
+from bot.render import proposals as render
+from bot.render.views import Pager
+from bot.sender import ChannelGone
+from commands.common import bot_of
+from storage import schemas
+from storage.models import Entry, GuildSettings, Status
+from storage.services import entries, proposals
+from storage.services.settings import get_settings
+
+if TYPE_CHECKING:
+    from bot.client import PartnerBot
+
+log = logging.getLogger(__name__)
+
+
+def channel_locale(bot: PartnerBot, settings: GuildSettings) -> str:
+    """Posts in channels speak the guild's language."""
+    return normalize_locale(settings.locale or bot.settings.default_locale)
+
+
+class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rv:(?P<action>ap|rj|ed|sp):(?P<id>\d{1,18})"):
+    """Approve, Reject, Edit or Support; the entry id rides in the custom id, so it survives restarts."""
+
+    STYLES = {"ap": discord.ButtonStyle.success, "rj": discord.ButtonStyle.danger, "ed": discord.ButtonStyle.secondary, "sp": discord.ButtonStyle.primary}
+
+    def __init__(self, action: str, entry_id: int, *, label: str = "", disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(style=self.STYLES[action], label=label or action, custom_id=f"rv:{action}:{entry_id}", disabled=disabled)
+        )
+        self.action = action
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(cls, _interaction: discord.Interaction, _item: discord.ui.Button, match: re.Match[str]) -> ReviewButton:
+        return cls(match["action"], int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await run_action(interaction, self.action, self.entry_id)
+        except Exception as error:  # the one error path, for buttons as for commands
+            await report(interaction, error)
+
+
+async def run_action(interaction: discord.Interaction, action: str, entry_id: int) -> None:
+    if action == "sp":
+        await support(interaction, entry_id)
+    elif action == "rj":
+        await open_reject(interaction, entry_id)
+    elif action == "ed":
+        from commands.editing import open_edit
+
+        await open_edit(interaction, entry_id)
+    else:
+        await decide(interaction, entry_id, approve=True)
+
+
+def review_view(entry: Entry, locale: str) -> View:
+    decided = entry.status != Status.PROPOSED
+    view = View(timeout=None)
+    for action, key in (("ap", "review-approve"), ("rj", "review-reject"), ("ed", "review-edit")):
+        view.add_item(ReviewButton(action, entry.id, label=t(locale, key), disabled=decided))
+    view.add_item(ReviewButton("sp", entry.id, label=t(locale, "review-support", entry.support_count)))
+    return view
+
+
+async def _review_message(bot: PartnerBot, entry: Entry, settings: GuildSettings) -> tuple[discord.Embed, View]:
+    async with bot.database.sessions() as session:
+        supporters = await entries.supporters(session=session, guild_id=entry.guild_id, entry_id=entry.id)
+    locale = channel_locale(bot, settings)
+    return render.review_embed(entry, supporters=supporters, locale=locale), review_view(entry, locale)
+
+
+async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
+    """Post a new proposal to the review channel, if the guild has one."""
+    async with bot.database.sessions() as session:
+        settings = await get_settings(session=session, guild_id=entry.guild_id)
+    if settings.review_channel_id is None:
+        return
+    embed, view = await _review_message(bot, entry, settings)
+    channel = bot.get_partial_messageable(settings.review_channel_id, guild_id=entry.guild_id)
+    try:
+        message = await channel.send(embed=embed, view=view)
+    except discord.HTTPException as exc:
+        log.warning("could not post proposal %s to review channel %s: %s", entry.id, settings.review_channel_id, exc)
+        return
+    async with bot.database.transaction() as session:
+        await proposals.record_review_message(
+            entry.id, session=session, guild_id=entry.guild_id, channel_id=message.channel.id, message_id=message.id
+        )
+
+
+async def refresh_review_message(bot: PartnerBot, entry: Entry) -> None:
+    """Show the decision, and the support count, on the proposal's review-channel post."""
+    if not (entry.review_channel_id and entry.review_message_id):
+        return
+    async with bot.database.sessions() as session:
+        settings = await get_settings(session=session, guild_id=entry.guild_id)
+    embed, view = await _review_message(bot, entry, settings)
+    channel = bot.get_partial_messageable(entry.review_channel_id, guild_id=entry.guild_id)
+    try:
+        await channel.get_partial_message(entry.review_message_id).edit(embed=embed, view=view)
+    except discord.HTTPException as exc:
+        log.warning("could not update review message of entry %s: %s", entry.id, exc)
+
+
+async def notify_proposer(bot: PartnerBot, entry: Entry, settings: GuildSettings) -> None:
+    """Tell the proposer by DM; if their DMs are closed, mention them in the review channel."""
+    if entry.proposer_id is None:
+        return
+    sender = DiscordSender(bot.http)
+    payload = render.decision_notice(entry, channel_locale(bot, settings))
+    nonce = f"dc{entry.id}-{entry.status[:2]}"
+    try:
+        await sender.send_dm(entry.proposer_id, payload, nonce=nonce)
+        return
+    except ChannelGone:
+        log.info("proposer %s has DMs closed; mentioning them in the review channel", entry.proposer_id)
+    channel_id = entry.review_channel_id or settings.review_channel_id
+    if channel_id is None:
+        return
+    mention = {
+        "content": f"<@{entry.proposer_id}> {payload['content']}",
+        "allowed_mentions": {"parse": [], "users": [str(entry.proposer_id)]},
+    }
+    try:
+        await sender.send(channel_id, mention, nonce=nonce)
+    except ChannelGone:
+        log.warning("could not tell proposer %s of the decision on entry %s", entry.proposer_id, entry.id)
+
+
+async def decide(interaction: discord.Interaction, entry_id: int, *, approve: bool, reason: str | None = None) -> None:
+    bot = bot_of(interaction)
+    guild_id = guild_id_of(interaction)
+    async with bot.database.transaction() as session:
+        settings = await get_settings(session=session, guild_id=guild_id)
+        require_moderator(interaction, settings)
+        entry = await entries.decide(
+            entry_id, approve=approve, session=session, guild_id=guild_id, actor_id=interaction.user.id, reason=reason
+        )
+    locale = user_locale(interaction)
+    key = "review-you-approved" if approve else "review-you-rejected"
+    await interaction.response.send_message(t(locale, key, entry.name), ephemeral=True)
+    await refresh_review_message(bot, entry)
+    await notify_proposer(bot, entry, settings)
+
+
+class RejectModal(discord.ui.Modal):
+    def __init__(self, entry: Entry, locale: str) -> None:
+        super().__init__(title=t(locale, "review-reject-title"))
+        self.entry_id = entry.id
+        self.reason = render.text_input(locale, "rejection_reason", schemas.REASON_MAX, long=True)
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await decide(interaction, self.entry_id, approve=False, reason=self.reason.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report(interaction, error)
+
+
+async def open_reject(interaction: discord.Interaction, entry_id: int) -> None:
+    guild_id = guild_id_of(interaction)
+    async with bot_of(interaction).database.sessions() as session:
+        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+        entry = await entries.get_entry(entry_id, session=session, guild_id=guild_id)
+    if entry.status != Status.PROPOSED:
+        await interaction.response.send_message(
+            t(user_locale(interaction), "error-already-decided", entry.name, entry.status), ephemeral=True
+        )
+        return
+    await interaction.response.send_modal(RejectModal(entry, user_locale(interaction)))
+
+
+async def support(interaction: discord.Interaction, entry_id: int) -> None:
+    """Support a proposal; a second press withdraws the support."""
+    bot = bot_of(interaction)
+    guild_id = guild_id_of(interaction)
+    async with bot.database.transaction() as session:
+        entry, supporting = await entries.toggle_support(
+            entry_id, session=session, guild_id=guild_id, user_id=interaction.user.id
+        )
+    key = "review-supported" if supporting else "review-unsupported"
+    await interaction.response.send_message(t(user_locale(interaction), key, entry.name), ephemeral=True)
+    await refresh_review_message(bot, entry)
+
+
+review_group = app_commands.Group(name="review", description="Review proposed entries (moderators)", guild_only=True)
+
+
+@review_group.command(name="queue")
+async def queue(interaction: discord.Interaction) -> None:
+    """Proposals waiting for review, oldest first, with their buttons."""
+    bot = bot_of(interaction)
+    guild_id = guild_id_of(interaction)
+    locale = user_locale(interaction)
+    async with bot.database.sessions() as session:
+        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+
+    async def load(offset: int) -> tuple[discord.Embed, int]:
+        async with bot.database.sessions() as session:
+            page, total = await proposals.review_queue(session=session, guild_id=guild_id, limit=1, offset=offset)
+            supporters = await entries.supporters(session=session, guild_id=guild_id, entry_id=page[0].id) if page else []
+        if not page:
+            return discord.Embed(description=t(locale, "review-queue-empty")), total
+        pager.show_entry(page[0])
+        embed = render.review_embed(page[0], supporters=supporters, locale=locale)
+        embed.set_author(name=t(locale, "review-queue-position", offset + 1, total))
+        return embed, total
+
+    pager = ReviewPager(owner_id=interaction.user.id, locale=locale, load=load, total=0, per_page=1)
+    embed, total = await load(0)
+    if total == 0:
+        await interaction.response.send_message(t(locale, "review-queue-empty"), ephemeral=True)
+        return
+    pager.total = total
+    pager._update_buttons()
+    await interaction.response.send_message(embed=embed, view=pager, ephemeral=True)
+    pager.message = await interaction.original_response()
+
+
+class ReviewPager(Pager):
+    """The queue, one proposal a page, with the review buttons acting on the shown proposal.
+
+    These are plain buttons, not `ReviewButton`s: discord.py unregisters a dynamic
+    item's pattern when a timed view holding one is removed, which would break the
+    review-channel buttons.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entry_id: int | None = None
+        for action, key in (("ap", "review-approve"), ("rj", "review-reject"), ("ed", "review-edit")):
+            button: discord.ui.Button = discord.ui.Button(
+                style=ReviewButton.STYLES[action], label=t(self.locale, key)
+            )
+            button.callback = self._acting(action)  # type: ignore[method-assign]
+            self.add_item(button)
+
+    def show_entry(self, entry: Entry) -> None:
+        self.entry_id = entry.id
+
+    def _acting(self, action: str) -> Callable[[discord.Interaction], Awaitable[None]]:
+        async def act(interaction: discord.Interaction) -> None:
+            if self.entry_id is not None:
+                await run_action(interaction, action, self.entry_id)
+
+        return act

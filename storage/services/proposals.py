@@ -1,0 +1,56 @@
+"""Proposals: the duplicate check before queueing, the review queue, who may edit."""
+
+from __future__ import annotations
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import search
+from storage.errors import DuplicateName
+from storage.models import Entry, Status
+from storage.schemas import EntryInput
+from storage.services.entries import find_by_name
+
+SIMILAR_SHOWN = 5
+
+
+async def check_proposal(data: EntryInput, *, session: AsyncSession, guild_id: int) -> list[Entry]:
+    """Entries that look like this proposal; an exact duplicate name is refused outright."""
+    if await find_by_name(session=session, guild_id=guild_id, name=data.name):
+        raise DuplicateName(data.name)
+    return await search.similar_entries(
+        data.name, data.partners, session=session, guild_id=guild_id, limit=SIMILAR_SHOWN
+    )
+
+
+async def review_queue(
+    *, session: AsyncSession, guild_id: int, limit: int, offset: int
+) -> tuple[list[Entry], int]:
+    """Proposals waiting for a decision, oldest first, and how many there are."""
+    where = (Entry.guild_id == guild_id, Entry.status == Status.PROPOSED)
+    total = (await session.exec(select(func.count()).select_from(Entry).where(*where))).one()
+    statement = (
+        select(Entry)
+        .where(*where)
+        .order_by(col(Entry.created_at), col(Entry.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return list((await session.exec(statement)).all()), total
+
+
+def can_edit(entry: Entry, *, user_id: int, is_moderator: bool) -> bool:
+    """Moderators edit any entry; the proposer only while it is still proposed."""
+    return is_moderator or (entry.proposer_id == user_id and entry.status == Status.PROPOSED)
+
+
+async def record_review_message(
+    entry_id: int, *, session: AsyncSession, guild_id: int, channel_id: int, message_id: int
+) -> None:
+    """Remember where the proposal was posted, to update it when it is decided."""
+    entry = (
+        await session.exec(select(Entry).where(Entry.id == entry_id, Entry.guild_id == guild_id))
+    ).one()
+    entry.review_channel_id = channel_id
+    entry.review_message_id = message_id
+    session.add(entry)

@@ -1,0 +1,127 @@
+"""Volunteers and moderators use the directory through the real bot and the double."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.double import ClientRefused
+from storage.schemas import EntryInput
+from storage.services import entries
+from tests.e2e.conftest import World
+
+
+async def test_commands_synced_valid_and_localized(world: World) -> None:
+    commands = {c["name"]: c for c in world.double.registered_commands()}
+    assert {"partnership", "settings", "review", "help", "my-timezone"} <= set(commands)
+    partnership = commands["partnership"]
+    assert partnership["name_localizations"]["es-ES"] == "asociaciones"
+    assert commands["settings"]["default_member_permissions"] == str(1 << 5)
+
+
+async def test_search_finds_examples_and_typos(world: World) -> None:
+    ix = await world.double.slash(world.volunteer, "partnership search", {"query": "opnstreetmap"}, channel=world.general)
+    response = await ix.response()
+    assert response.type == 4
+    embed = response.message.embeds[0]
+    assert "OpenStreetMap" in embed["description"]
+
+
+async def test_search_no_result_is_helpful_and_ephemeral(world: World) -> None:
+    ix = await world.double.slash(world.volunteer, "partnership search", {"query": "zzzqqq nothing"}, channel=world.general)
+    response = await ix.response()
+    assert response.ephemeral
+    assert "Nothing in the directory matches" in response.message.content
+
+
+async def test_spanish_user_gets_spanish(world: World) -> None:
+    ix = await world.double.slash(world.moderator, "partnership search", {"query": "wiki"}, channel=world.general, locale="es-ES")
+    response = await ix.response()
+    assert "Búsqueda" in response.message.embeds[0]["title"]
+    assert "Página 1 de" in response.message.embeds[0]["footer"]["text"]
+
+
+async def test_show_with_autocomplete(world: World) -> None:
+    choices = await world.double.autocomplete(world.volunteer, "partnership show", {"entry": "wiki"}, focused="entry", channel=world.general)
+    assert 0 < len(choices) <= 25
+    pick = next(c for c in choices if "OpenStreetMap" in c["name"])
+    ix = await world.double.slash(world.volunteer, "partnership show", {"entry": pick["value"]}, channel=world.general)
+    response = await ix.response()
+    embed = response.message.embeds[0]
+    assert "OpenStreetMap" in embed["title"]
+    assert any(field["name"] == "Support" for field in embed["fields"])
+
+
+async def test_pagination_and_stranger(world: World) -> None:
+    async with world.bot.database.transaction() as session:
+        for number in range(25):
+            await entries.create_entry(
+                EntryInput.parse(kind="alliance", name=f"Library network {number:02}", area="outreach",
+                                 steward="chapter", summary="Libraries sharing knowledge", status="active"),
+                session=session, guild_id=world.guild.id, actor_id=None,
+            )
+    ix = await world.double.slash(world.volunteer, "partnership search", {"query": "library"}, channel=world.general)
+    response = await ix.response()
+    message = response.message
+    assert "Page 1 of 3" in message.embeds[0]["footer"]["text"]
+    next_id = message.components[0]["components"][1]["custom_id"]
+    stranger_click = await world.double.click(world.stranger, message, next_id)
+    refused = await stranger_click.response()
+    assert refused.ephemeral
+    assert "Page 1 of 3" in message.embeds[0]["footer"]["text"]
+    click = await world.double.click(world.volunteer, message, next_id)
+    moved = await click.response()
+    assert moved.type == 7
+    assert "Page 2 of 3" in message.embeds[0]["footer"]["text"]
+
+
+async def test_guilds_do_not_mix(world: World) -> None:
+    ix = await world.double.slash(world.other_member, "partnership search", {"query": "openstreetmap"}, channel=world.other_channel)
+    response = await ix.response()
+    assert response.ephemeral and "Nothing" in response.message.content
+    async with world.bot.database.sessions() as session:
+        entry = await entries.find_by_name(session=session, guild_id=world.guild.id, name="Wikimedia–OpenStreetMap")
+    assert entry is not None
+    ix = await world.double.slash(world.other_member, "partnership show", {"entry": str(entry.id)}, channel=world.other_channel)
+    response = await ix.response()
+    assert response.ephemeral and "No entry" in response.message.content
+
+
+async def test_settings_refused_for_volunteer_and_saved_for_moderator(world: World) -> None:
+    with pytest.raises(ClientRefused):
+        await world.double.slash(world.volunteer, "settings review-channel", {"channel": world.review}, channel=world.general)
+    ix = await world.double.slash(world.moderator, "settings review-channel", {"channel": world.review}, channel=world.general)
+    response = await ix.response()
+    assert response.ephemeral
+    assert f"<#{world.review.id}>" in json.dumps(response.message.embeds)
+
+
+async def test_export_attachment_for_moderators(world: World) -> None:
+    ix = await world.double.slash(world.moderator, "partnership export", {"format": "json"}, channel=world.general)
+    await ix.response()
+    followup = await ix.followup()
+    data = json.loads(followup.attachments[0].data)
+    assert len(data) == 5
+
+
+async def test_mentions_in_names_ping_nobody(world: World) -> None:
+    async with world.bot.database.transaction() as session:
+        await entries.create_entry(
+            EntryInput.parse(kind="alliance", name="@everyone <@&123> party", area="outreach", steward="volunteers",
+                             summary="@here hello <@1>", status="active"),
+            session=session, guild_id=world.guild.id, actor_id=None,
+        )
+    ix = await world.double.slash(world.volunteer, "partnership search", {"query": "party"}, channel=world.general)
+    response = await ix.response()
+    assert not world.double.pings(response.message)
+
+
+async def test_help_lists_what_member_may_use(world: World) -> None:
+    ix = await world.double.slash(world.volunteer, "help", channel=world.general)
+    text = json.dumps((await ix.response()).message.embeds)
+    assert "partnership search" in text
+    assert "settings" not in text
+    ix = await world.double.slash(world.moderator, "help", channel=world.general, locale="es-ES")
+    text = json.dumps((await ix.response()).message.embeds, ensure_ascii=False)
+    assert "ajustes" in text
