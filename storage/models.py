@@ -53,8 +53,12 @@ class ReminderKind(StrEnum):
 
 class ReminderState(StrEnum):
     PENDING = "pending"
+    # Claimed and committed before the send; retried with the same nonce if left here.
+    SENDING = "sending"
     SENT = "sent"
     CANCELLED = "cancelled"
+    # The channel was gone or forbidden: kept (not lost) until the channel is fixed.
+    FAILED = "failed"
 
 
 def _utc_column(nullable: bool = True, index: bool = False) -> Any:

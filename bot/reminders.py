@@ -1,0 +1,173 @@
+"""The `reminders` dispatcher the Waker runs: claim what is due, send it once, mark it sent.
+
+Per run: first resend messages whose send was interrupted (same nonce, so Discord
+drops them if they got through), then claim due stages and, in the same
+transaction, decide how they are grouped into messages; commit; send each message
+with its deterministic nonce; mark its reminders sent. A channel that is gone
+marks its reminders failed (kept, with a warning: `requeue_failed` puts them back).
+Any other send error leaves them `sending`: they are retried once the lease ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.i18n import FALLBACK
+from bot.render.reminders import render_reminders
+from bot.sender import ChannelGone, Sender, SentMessage
+from storage.db import Database
+from storage.services import reminders
+from storage.services.reminders import ClaimedReminder
+
+log = logging.getLogger(__name__)
+
+# Still due after a run: another process holds those milestones; look again shortly.
+RETRY_SOON = timedelta(seconds=10)
+
+# (guild id, the guild's stored locale or None) -> the language its reminders are written in.
+LocaleResolver = Callable[[int, str | None], str]
+
+
+def stored_locale(_guild_id: int, stored: str | None) -> str:
+    return stored or FALLBACK
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """One logical message: normally one payload; a resend re-rendered longer may need more."""
+
+    channel_id: int
+    leader_id: int
+    payloads: list[dict[str, Any]]
+    reminder_ids: tuple[int, ...]
+
+
+class ReminderDispatcher:
+    name = "reminders"
+
+    def __init__(
+        self,
+        database: Database,
+        sender: Sender,
+        locale_for: LocaleResolver = stored_locale,
+        *,
+        claim_limit: int = reminders.CLAIM_LIMIT,
+    ) -> None:
+        self.database = database
+        self.sender = sender
+        self.locale_for = locale_for
+        self.claim_limit = claim_limit
+
+    def _locale(self, claim: ClaimedReminder) -> str:
+        return self.locale_for(claim.guild_id, claim.locale)
+
+    async def run_due(self, now: datetime) -> datetime | None:
+        await self._resend_stale(now)
+        while True:
+            async with self.database.transaction() as session:
+                claims = await reminders.claim_due(session=session, now=now, limit=self.claim_limit)
+                grouped = self._group(claims)
+                leaders = await reminders.assign_messages(
+                    [ids for _, _, ids in grouped], session=session
+                )
+            await self._deliver(
+                [
+                    _Outgoing(channel, leader, [payload], ids)
+                    for (channel, payload, ids), leader in zip(grouped, leaders, strict=True)
+                ],
+                now,
+            )
+            if len(claims) < self.claim_limit:
+                break
+        async with self.database.sessions() as session:
+            next_due = await reminders.next_due_at(session=session)
+        return now + RETRY_SOON if next_due is not None and next_due <= now else next_due
+
+    def _group(
+        self, claims: Sequence[ClaimedReminder]
+    ) -> list[tuple[int, dict[str, Any], tuple[int, ...]]]:
+        """Per channel, the claims rendered into as few messages as the limits allow."""
+        by_channel: dict[int, list[ClaimedReminder]] = defaultdict(list)
+        for claim in claims:
+            by_channel[claim.channel_id].append(claim)
+        return [
+            (channel, message.payload, message.reminder_ids)
+            for channel, group in by_channel.items()
+            for message in render_reminders(group, self._locale(group[0]))
+        ]
+
+    async def _resend_stale(self, now: datetime) -> None:
+        async with self.database.transaction() as session:
+            stale = await reminders.reclaim_stale(session=session, now=now)
+        outgoing = []
+        for message in stale:
+            if not message.reminders:
+                continue
+            first = message.reminders[0]
+            rendered = render_reminders(message.reminders, self._locale(first))
+            log.warning(
+                "resending reminder message %s (%d reminders) after an interrupted send",
+                reminders.message_nonce(message.leader_id),
+                len(message.reminders),
+            )
+            outgoing.append(
+                _Outgoing(
+                    first.channel_id,
+                    message.leader_id,
+                    [r.payload for r in rendered],
+                    tuple(c.reminder_id for c in message.reminders),
+                )
+            )
+        await self._deliver(outgoing, now)
+
+    async def _deliver(self, outgoing: Sequence[_Outgoing], now: datetime) -> None:
+        gone: set[int] = set()
+        for message in outgoing:
+            if message.channel_id in gone:
+                await self._failed(message, now)
+                continue
+            try:
+                sent = await self._send(message)
+            except ChannelGone:
+                gone.add(message.channel_id)
+                await self._failed(message, now)
+                continue
+            except Exception:
+                # Left `sending`: retried with the same nonce once the lease ends.
+                log.exception(
+                    "sending reminder message %s to channel %s failed; it will be retried",
+                    reminders.message_nonce(message.leader_id),
+                    message.channel_id,
+                )
+                continue
+            async with self.database.transaction() as session:
+                await reminders.mark_sent(
+                    message.reminder_ids, session=session, message_id=sent.message_id, now=now
+                )
+
+    async def _send(self, message: _Outgoing) -> SentMessage:
+        # All parts first, then one mark: an interrupted message is resent whole.
+        sent = [
+            await self.sender.send(
+                message.channel_id,
+                payload,
+                nonce=reminders.message_nonce(message.leader_id, part),
+            )
+            for part, payload in enumerate(message.payloads)
+        ]
+        return sent[0]
+
+    async def _failed(self, message: _Outgoing, now: datetime) -> None:
+        async with self.database.transaction() as session:
+            count = await reminders.mark_failed(message.reminder_ids, session=session, now=now)
+        log.warning(
+            "reminder channel %s is gone or forbidden: %d reminders marked failed "
+            "(they are sent once the guild's reminder channel is fixed and requeued)",
+            message.channel_id,
+            count,
+        )

@@ -1,0 +1,462 @@
+"""Milestones of entries, and the reminder stages planned for them.
+
+Stages (rows of `reminder`): a lead stage per `reminder_lead_minutes` still ahead
+(a milestone due tomorrow gets no late 7-day reminder), and the due stage always.
+Overdue stages are created one at a time, when the previous one is claimed (see
+`reminders.next_overdue`): `overdue_max` of them ping, the one after is the final
+notice to the channel.
+
+Who may change a milestone: `can_manage`. A partnership's reporting date is kept
+as its own milestone (source "reporting", no coordinator: the guild's coordinator
+role is pinged) by `sync_reporting_milestone`; its date follows the entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.errors import InvalidInput, NotAllowed, NotFound
+from storage.models import (
+    Entry,
+    EntryKind,
+    GuildSettings,
+    Milestone,
+    Reminder,
+    ReminderKind,
+    ReminderState,
+)
+from storage.schemas import _clean
+from storage.services import audit, reminders
+from storage.services.settings import get_settings
+from storage.types import utcnow
+
+TITLE_MAX = 200
+SOURCE_MANUAL = "manual"
+SOURCE_REPORTING = "reporting"
+SNOOZE_MIN = timedelta(minutes=5)
+SNOOZE_MAX = timedelta(days=90)
+AUDITED = ("id", "title", "due_at", "coordinator_id", "done_at", "snoozed_until")
+
+
+class Keep(Enum):
+    """Marks an edit argument left unchanged (None is a value: "no coordinator")."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change, as the Discord layer knows them."""
+
+    user_id: int
+    is_moderator: bool = False
+    has_coordinator_role: bool = False
+
+
+def can_manage(
+    milestone: Milestone, *, user_id: int, is_moderator: bool, has_coordinator_role: bool = False
+) -> bool:
+    """Moderators, the milestone's coordinator, or, when it has none, the coordinator role."""
+    if is_moderator:
+        return True
+    if milestone.coordinator_id is not None:
+        return milestone.coordinator_id == user_id
+    return has_coordinator_role
+
+
+def _snapshot(milestone: Milestone) -> dict[str, Any]:
+    values = {key: getattr(milestone, key) for key in AUDITED}
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+
+
+async def _save(
+    milestone: Milestone,
+    action: str,
+    *,
+    session: AsyncSession,
+    actor_id: int | None,
+    now: datetime | None,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Write the milestone (`now` None: delete it) with its audit event: what changed."""
+    after = _snapshot(milestone) if now is not None else None
+    if before is not None and after is not None:
+        before, after = audit.diff(before, after)
+        before["id"] = after["id"] = milestone.id
+    if now is None:
+        await session.delete(milestone)  # its stages go with it (ON DELETE CASCADE)
+    else:
+        milestone.updated_at = now
+        session.add(milestone)
+    await session.flush()
+    await audit.record(
+        session=session,
+        guild_id=milestone.guild_id,
+        action=action,
+        actor_id=actor_id,
+        entry_id=milestone.entry_id,
+        before=before,
+        after=after,
+    )
+
+
+def _title(value: str) -> str:
+    title = _clean(value)
+    if not title:
+        raise InvalidInput("title", "error-required")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput("title", "error-too-long", TITLE_MAX, len(title))
+    if "\n" in title:
+        raise InvalidInput("title", "error-one-line")
+    return title
+
+
+def _future(due_at: datetime, now: datetime) -> datetime:
+    if due_at.tzinfo is None:
+        raise InvalidInput("due", "error-bad-date")
+    if due_at <= now:
+        raise InvalidInput("due", "milestone-due-past")
+    return due_at
+
+
+async def get_milestone(
+    milestone_id: int, *, session: AsyncSession, guild_id: int, for_update: bool = False
+) -> Milestone:
+    """The milestone of this guild; another guild's id is simply not found."""
+    statement = select(Milestone).where(
+        Milestone.id == milestone_id, Milestone.guild_id == guild_id
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    milestone = (await session.exec(statement)).first()
+    if milestone is None:
+        raise NotFound(milestone_id)
+    return milestone
+
+
+async def _for_change(
+    milestone_id: int, *, session: AsyncSession, guild_id: int, actor: Actor
+) -> Milestone:
+    # Locked: serialises with the dispatcher's claim, which locks milestones too.
+    milestone = await get_milestone(
+        milestone_id, session=session, guild_id=guild_id, for_update=True
+    )
+    if not can_manage(milestone, **asdict(actor)):
+        raise NotAllowed()
+    return milestone
+
+
+async def _clear_stages(milestone: Milestone, *, session: AsyncSession) -> set[tuple[str, int]]:
+    """Drop the milestone's stages but those in flight; the (kind, seq) still in flight.
+
+    Deleted rather than cancelled so that replanned stages get new ids, hence new
+    nonces: Discord would drop a new message that reused a recent one's nonce.
+    """
+    await session.exec(
+        sa.delete(Reminder).where(
+            col(Reminder.milestone_id) == milestone.id,
+            col(Reminder.guild_id) == milestone.guild_id,
+            col(Reminder.state) != ReminderState.SENDING,
+        )
+    )
+    in_flight = await session.exec(
+        select(Reminder.kind, Reminder.seq).where(
+            Reminder.milestone_id == milestone.id, Reminder.guild_id == milestone.guild_id
+        )
+    )
+    return set(in_flight.all())
+
+
+async def plan_stages(
+    milestone: Milestone, settings: GuildSettings, now: datetime, *, session: AsyncSession
+) -> list[Reminder]:
+    """(Re)write the milestone's reminder stages from its due time; returns the new rows."""
+    in_flight = await _clear_stages(milestone, session=session)
+    if milestone.done_at is not None:
+        return []
+    assert milestone.id is not None
+    due = milestone.due_at
+    wanted = [
+        (ReminderKind.LEAD, minutes, due - timedelta(minutes=minutes))
+        for minutes in sorted(set(settings.reminder_lead_minutes), reverse=True)
+        if minutes > 0 and due - timedelta(minutes=minutes) > now
+    ]
+    wanted.append((ReminderKind.DUE, 0, max(due, now)))
+    rows = [
+        reminders.stage(milestone, kind, seq, fire_at)
+        for kind, seq, fire_at in wanted
+        if (kind, seq) not in in_flight
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def _replan(milestone: Milestone, now: datetime, *, session: AsyncSession) -> None:
+    guild = await get_settings(session=session, guild_id=milestone.guild_id)
+    await plan_stages(milestone, guild, now, session=session)
+
+
+async def add_milestone(
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    entry_id: int,
+    title: str,
+    due_at: datetime,
+    coordinator_id: int | None,
+    actor_id: int | None,
+    now: datetime,
+) -> Milestone:
+    entry = select(Entry.id).where(Entry.id == entry_id, Entry.guild_id == guild_id)
+    if (await session.exec(entry)).first() is None:
+        raise NotFound(entry_id)
+    milestone = Milestone(
+        guild_id=guild_id,
+        entry_id=entry_id,
+        title=_title(title),
+        due_at=_future(due_at, now),
+        coordinator_id=coordinator_id,
+        source=SOURCE_MANUAL,
+        created_by=actor_id,
+        created_at=now,
+    )
+    await _save(milestone, "milestone-add", session=session, actor_id=actor_id, now=now)
+    await _replan(milestone, now, session=session)
+    return milestone
+
+
+async def list_milestones(
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    entry_id: int | None = None,
+    coordinator_id: int | None = None,
+    due_before: datetime | None = None,
+    include_done: bool = False,
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[Milestone], int]:
+    """A page of milestones, soonest due first, and the total.
+
+    `coordinator_id`: "mine"; `due_before`: upcoming (overdue ones included).
+    """
+    where: list[Any] = [Milestone.guild_id == guild_id]
+    if entry_id is not None:
+        where.append(Milestone.entry_id == entry_id)
+    if coordinator_id is not None:
+        where.append(Milestone.coordinator_id == coordinator_id)
+    if due_before is not None:
+        where.append(col(Milestone.due_at) < due_before)
+    if not include_done:
+        where.append(col(Milestone.done_at).is_(None))
+    total = (await session.exec(select(func.count()).select_from(Milestone).where(*where))).one()
+    statement = (
+        select(Milestone)
+        .where(*where)
+        .order_by(col(Milestone.due_at), col(Milestone.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return list((await session.exec(statement)).all()), total
+
+
+async def edit_milestone(
+    milestone_id: int,
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor: Actor,
+    now: datetime,
+    title: str | Keep = KEEP,
+    due_at: datetime | Keep = KEEP,
+    coordinator_id: int | Keep | None = KEEP,
+) -> Milestone:
+    """Change title, due time or coordinator; a new due time replans the stages."""
+    milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
+    before = _snapshot(milestone)
+    if not isinstance(title, Keep):
+        milestone.title = _title(title)
+    if not isinstance(coordinator_id, Keep):
+        milestone.coordinator_id = coordinator_id
+    moved = not isinstance(due_at, Keep) and due_at != milestone.due_at
+    if not isinstance(due_at, Keep) and moved:
+        if milestone.source == SOURCE_REPORTING:
+            raise InvalidInput("due", "milestone-follows-entry")
+        milestone.due_at = _future(due_at, now)
+    if _snapshot(milestone) == before:
+        return milestone
+    await _save(
+        milestone, "milestone-edit", session=session, actor_id=actor.user_id, now=now, before=before
+    )
+    if moved:
+        await _replan(milestone, now, session=session)
+    return milestone
+
+
+async def _pending(milestone: Milestone, *, session: AsyncSession) -> list[Reminder]:
+    statement = select(Reminder).where(
+        Reminder.milestone_id == milestone.id,
+        Reminder.guild_id == milestone.guild_id,
+        Reminder.state == ReminderState.PENDING,
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def mark_done(
+    milestone_id: int,
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor: Actor,
+    now: datetime,
+) -> Milestone:
+    """Done: no more reminders. Pressing Done twice changes nothing the second time."""
+    milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
+    if milestone.done_at is not None:
+        return milestone
+    before = _snapshot(milestone)
+    milestone.done_at = now
+    milestone.acknowledged_at = milestone.acknowledged_at or now
+    for stage in await _pending(milestone, session=session):
+        stage.state = ReminderState.CANCELLED
+        session.add(stage)
+    await _save(
+        milestone, "milestone-done", session=session, actor_id=actor.user_id, now=now, before=before
+    )
+    return milestone
+
+
+async def snooze(
+    milestone_id: int,
+    duration: timedelta,
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor: Actor,
+    now: datetime,
+) -> Milestone:
+    """ "Remind me in `duration`": the next reminder comes at now + duration.
+
+    Stages that would fire before then fold into one at that time (the most
+    advanced of them). If none would, the next reminder is moved there: before
+    the due time as a repeat of the lead reminder (the later lead and due
+    reminders stay), after it by bringing the next overdue one forward.
+    """
+    if not SNOOZE_MIN <= duration <= SNOOZE_MAX:
+        raise InvalidInput("duration", "error-bad-value", int(duration.total_seconds()))
+    milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
+    if milestone.done_at is not None:
+        raise InvalidInput("milestone", "milestone-already-done", milestone_id)
+    pending = sorted(await _pending(milestone, session=session), key=lambda r: r.fire_at)
+    if not pending:
+        raise InvalidInput("milestone", "milestone-nothing-to-snooze", milestone_id)
+    until = now + duration
+    before = _snapshot(milestone)
+    folded = [stage for stage in pending if stage.fire_at <= until]
+    if folded:
+        kept = max(folded, key=lambda r: reminders.stage_rank(r.kind, r.seq))
+        for stage in folded:
+            if stage is not kept:
+                stage.state = ReminderState.CANCELLED
+        kept.fire_at = until
+        session.add_all(folded)
+    elif until < milestone.due_at:
+        await _repeat_lead(milestone, until, session=session)
+    else:
+        pending[0].fire_at = until
+        session.add(pending[0])
+    milestone.snoozed_until = until
+    milestone.acknowledged_at = milestone.acknowledged_at or now
+    await _save(
+        milestone,
+        "milestone-snooze",
+        session=session,
+        actor_id=actor.user_id,
+        now=now,
+        before=before,
+    )
+    return milestone
+
+
+async def _repeat_lead(milestone: Milestone, until: datetime, *, session: AsyncSession) -> None:
+    """A lead stage at `until`: its seq is, as for every lead, the minutes left before due."""
+    assert milestone.id is not None
+    seq = int((milestone.due_at - until) / timedelta(minutes=1))
+    if seq <= 0:
+        return  # the due reminder is at most a minute later
+    same_stage = Reminder.kind == ReminderKind.LEAD, Reminder.seq == seq
+    statement = select(Reminder).where(Reminder.milestone_id == milestone.id, *same_stage)
+    old = (await session.exec(statement)).first()
+    if old is not None:
+        if old.state == ReminderState.SENDING:
+            return
+        await session.delete(old)  # a new row, hence a new nonce
+        await session.flush()
+    session.add(reminders.stage(milestone, ReminderKind.LEAD, seq, until))
+
+
+async def remove_milestone(
+    milestone_id: int, *, session: AsyncSession, guild_id: int, actor: Actor
+) -> None:
+    milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
+    if milestone.source == SOURCE_REPORTING:
+        raise InvalidInput("milestone", "milestone-follows-entry")
+    await _delete(milestone, session=session, actor_id=actor.user_id)
+
+
+async def _delete(milestone: Milestone, *, session: AsyncSession, actor_id: int | None) -> None:
+    before = _snapshot(milestone)
+    action = "milestone-remove"
+    await _save(milestone, action, session=session, actor_id=actor_id, now=None, before=before)
+
+
+async def sync_reporting_milestone(
+    entry: Entry, *, session: AsyncSession, now: datetime | None = None
+) -> Milestone | None:
+    """Keep a partnership's reporting date as a milestone: created, moved or removed with it.
+
+    A new date starts a new cycle (done and snooze are cleared). A date already past
+    when it is set gets the milestone but no reminders: imported history is not news.
+    """
+    now = now or utcnow()
+    assert entry.id is not None
+    mine = Milestone.entry_id == entry.id, Milestone.source == SOURCE_REPORTING
+    statement = select(Milestone).where(Milestone.guild_id == entry.guild_id, *mine)
+    milestone = (await session.exec(statement.with_for_update())).first()
+    due = entry.reporting_due_at if entry.kind == EntryKind.PARTNERSHIP else None
+    if due is None:
+        if milestone is not None:
+            await _delete(milestone, session=session, actor_id=None)
+        return None
+    if milestone is not None and milestone.due_at == due:
+        return milestone
+    before = _snapshot(milestone) if milestone is not None else None
+    if milestone is None:
+        milestone = Milestone(
+            guild_id=entry.guild_id,
+            entry_id=entry.id,
+            title="",
+            due_at=due,
+            source=SOURCE_REPORTING,
+            created_at=now,
+        )
+    milestone.due_at = due
+    milestone.done_at = milestone.acknowledged_at = milestone.snoozed_until = None
+    action = "milestone-add" if before is None else "milestone-edit"
+    await _save(milestone, action, session=session, actor_id=None, now=now, before=before)
+    if due > now:
+        await _replan(milestone, now, session=session)
+    else:
+        await _clear_stages(milestone, session=session)
+    return milestone

@@ -1,0 +1,409 @@
+"""Reminder stages: what is due, claimed exactly once, and what the renderer needs.
+
+A stage row goes pending -> sending -> sent, or to cancelled (superseded by a
+later stage, done, snoozed away, replanned) or failed (the channel is gone).
+
+The claim marks rows `sending` in the transaction that picks them, and that same
+transaction records which message each row goes out in: while a row is
+`sending`, `message_id` holds the lowest reminder id of its message (the
+message's nonce is `rem-<that id>`) and `sent_at` the claim time. Once sent they
+hold Discord's message id and the delivery time. A row still `sending` after
+LEASE (the process died mid-send) is sent again with the same nonce, which
+Discord drops if the first attempt got through: it remembers nonces for a few
+minutes, hence the short lease.
+
+PostgreSQL: `FOR UPDATE OF milestone SKIP LOCKED` lets processes claim disjoint
+milestones (edits lock the milestone too); SQLite ignores FOR UPDATE and has one
+writer. On both, `UPDATE … WHERE state = 'pending' RETURNING id` is the arbiter.
+
+The dispatcher serves every guild, so these queries span guilds; each join
+matches guild_id on both sides, so no row is ever linked to another guild's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Entry, GuildSettings, Milestone, Reminder, ReminderKind, ReminderState
+
+# Delivered later than this after its time, a reminder says it is late.
+LATE_AFTER = timedelta(minutes=10)
+# A row left `sending` this long is resent (same nonce); Discord keeps nonces ~10 minutes.
+LEASE = timedelta(minutes=1)
+CLAIM_LIMIT = 500
+
+_KIND_ORDER = {ReminderKind.LEAD: 0, ReminderKind.DUE: 1, ReminderKind.OVERDUE: 2}
+
+
+def stage_rank(kind: str, seq: int) -> tuple[int, int]:
+    """Stages in the order a milestone goes through them: leads (farthest first), due, overdue."""
+    return _KIND_ORDER[ReminderKind(kind)], -seq if kind == ReminderKind.LEAD else seq
+
+
+def message_nonce(leader_id: int, part: int = 0) -> str:
+    """The deterministic nonce of a reminder message: at most 25 characters."""
+    return f"rem-{leader_id}" if part == 0 else f"rem-{leader_id}.{part}"
+
+
+def stage(milestone: Milestone, kind: ReminderKind, seq: int, fire_at: datetime) -> Reminder:
+    """A new pending stage row of `milestone`."""
+    assert milestone.id is not None
+    return Reminder(
+        guild_id=milestone.guild_id, milestone_id=milestone.id, kind=kind, seq=seq, fire_at=fire_at
+    )
+
+
+def is_final(kind: str, seq: int, overdue_max: int) -> bool:
+    """The last overdue stage tells the channel, pinging nobody."""
+    return kind == ReminderKind.OVERDUE and seq > overdue_max
+
+
+@dataclass(frozen=True)
+class ClaimedReminder:
+    """One claimed stage with everything its message shows."""
+
+    reminder_id: int
+    guild_id: int
+    channel_id: int
+    milestone_id: int
+    entry_id: int
+    entry_name: str
+    # Empty for the reporting milestone of a partnership: the renderer names it.
+    title: str
+    source: str
+    kind: ReminderKind
+    seq: int
+    due_at: datetime
+    fire_at: datetime
+    coordinator_id: int | None
+    coordinator_role_id: int | None
+    overdue_max: int
+    final: bool
+    late: bool
+    locale: str | None
+
+
+@dataclass(frozen=True)
+class StaleMessage:
+    """A message whose send was interrupted: resent whole, with its nonce."""
+
+    leader_id: int
+    reminders: list[ClaimedReminder]
+
+
+def _claimed(
+    stage: Reminder,
+    milestone: Milestone,
+    entry_name: str,
+    guild: GuildSettings,
+    channel_id: int,
+    now: datetime,
+) -> ClaimedReminder:
+    assert stage.id is not None and milestone.id is not None
+    return ClaimedReminder(
+        reminder_id=stage.id,
+        guild_id=milestone.guild_id,
+        channel_id=channel_id,
+        milestone_id=milestone.id,
+        entry_id=milestone.entry_id,
+        entry_name=entry_name,
+        title=milestone.title,
+        source=milestone.source,
+        kind=ReminderKind(stage.kind),
+        seq=stage.seq,
+        due_at=milestone.due_at,
+        fire_at=stage.fire_at,
+        coordinator_id=milestone.coordinator_id,
+        coordinator_role_id=guild.coordinator_role_id,
+        overdue_max=guild.overdue_max,
+        final=is_final(stage.kind, stage.seq, guild.overdue_max),
+        late=now - stage.fire_at > LATE_AFTER,
+        locale=guild.locale,
+    )
+
+
+def next_overdue(stage: Reminder, guild: GuildSettings, now: datetime) -> Reminder | None:
+    """The overdue stage after a due or overdue one (created when that one is claimed).
+
+    Lazily, so that after downtime the coordinator is pinged first and the overdue
+    count starts from there, instead of a backlog of overdue stages collapsing into
+    the final notice that pings nobody.
+    """
+    if stage.kind == ReminderKind.LEAD or is_final(stage.kind, stage.seq, guild.overdue_max):
+        return None
+    interval = timedelta(hours=max(1, guild.overdue_interval_hours))
+    fire_at = stage.fire_at + interval
+    if fire_at <= now:
+        fire_at = now + interval
+    return Reminder(
+        guild_id=stage.guild_id,
+        milestone_id=stage.milestone_id,
+        kind=ReminderKind.OVERDUE,
+        seq=1 if stage.kind == ReminderKind.DUE else stage.seq + 1,
+        fire_at=fire_at,
+    )
+
+
+def _guild_join() -> Any:
+    return col(GuildSettings.guild_id) == col(Milestone.guild_id)
+
+
+def _entry_join() -> Any:
+    return (col(Entry.id) == col(Milestone.entry_id)) & (
+        col(Entry.guild_id) == col(Milestone.guild_id)
+    )
+
+
+def _stage_join() -> Any:
+    return (col(Milestone.id) == col(Reminder.milestone_id)) & (
+        col(Milestone.guild_id) == col(Reminder.guild_id)
+    )
+
+
+async def _set(session: AsyncSession, ids: Iterable[int], *where: Any, **values: Any) -> list[int]:
+    """A conditional UPDATE of reminder rows; the ids it really changed."""
+    ids = list(ids)
+    if not ids:
+        return []
+    statement = (
+        sa.update(Reminder)
+        .where(col(Reminder.id).in_(ids), *where)
+        .values(**values)
+        .returning(col(Reminder.id))
+        # The in-memory rows may be stale (another process): do not evaluate on them.
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.exec(statement)).scalars().all())
+
+
+async def claim_due(
+    *, session: AsyncSession, now: datetime, limit: int = CLAIM_LIMIT
+) -> list[ClaimedReminder]:
+    """Claim what is due at `now`: one stage per milestone, the most advanced.
+
+    Run inside the caller's transaction; commit it before sending. Stale stages
+    (after downtime: 7-day, 1-day and due all past) collapse into the most advanced
+    one; the others are cancelled here. Guilds without a reminder channel are left
+    pending until one is set.
+    """
+    due_stage = sa.exists().where(
+        _stage_join(), col(Reminder.state) == ReminderState.PENDING, col(Reminder.fire_at) <= now
+    )
+    statement = (
+        select(Milestone, Entry.name, GuildSettings)
+        .join(Entry, _entry_join())
+        .join(GuildSettings, _guild_join())
+        .where(
+            col(Milestone.done_at).is_(None),
+            col(GuildSettings.reminder_channel_id).is_not(None),
+            due_stage,
+        )
+        .order_by(col(Milestone.due_at), col(Milestone.id))
+        .limit(limit)
+        # PostgreSQL: other processes skip these milestones; SQLite renders nothing here.
+        .with_for_update(of=Milestone, skip_locked=True)
+    )
+    context = {m.id: (m, name, guild) for m, name, guild in (await session.exec(statement)).all()}
+    if not context:
+        return []
+    stages = (
+        await session.exec(
+            select(Reminder).where(
+                col(Reminder.milestone_id).in_(context),
+                col(Reminder.state) == ReminderState.PENDING,
+                col(Reminder.fire_at) <= now,
+            )
+        )
+    ).all()
+    by_milestone: dict[int, list[Reminder]] = defaultdict(list)
+    for stage in stages:
+        by_milestone[stage.milestone_id].append(stage)
+    kept = {
+        mid: max(rows, key=lambda r: stage_rank(r.kind, r.seq))
+        for mid, rows in by_milestone.items()
+    }
+
+    claimed: set[int] = set()
+    by_channel: dict[int, list[int]] = defaultdict(list)
+    for mid, stage in kept.items():
+        channel = context[mid][2].reminder_channel_id
+        assert channel is not None and stage.id is not None
+        by_channel[channel].append(stage.id)
+    for channel, ids in by_channel.items():
+        claimed.update(
+            await _set(
+                session,
+                ids,
+                col(Reminder.state) == ReminderState.PENDING,
+                state=ReminderState.SENDING,
+                channel_id=channel,
+                sent_at=now,
+            )
+        )
+    won = {mid: stage for mid, stage in kept.items() if stage.id in claimed}
+    superseded = [s.id for mid in won for s in by_milestone[mid] if s.id != won[mid].id]
+    await _set(
+        session,
+        [i for i in superseded if i is not None],
+        col(Reminder.state) == ReminderState.PENDING,
+        state=ReminderState.CANCELLED,
+    )
+    await _add_next_overdue(session, won.values(), {mid: context[mid][2] for mid in won}, now)
+    return [
+        _claimed(stage, *context[mid], channel_id=context[mid][2].reminder_channel_id or 0, now=now)
+        for mid, stage in sorted(won.items(), key=lambda item: item[1].fire_at)
+    ]
+
+
+async def _add_next_overdue(
+    session: AsyncSession,
+    stages: Iterable[Reminder],
+    guilds: dict[int, GuildSettings],
+    now: datetime,
+) -> None:
+    following = [
+        n for s in stages if (n := next_overdue(s, guilds[s.milestone_id], now)) is not None
+    ]
+    if not following:
+        return
+    existing = set(
+        (
+            await session.exec(
+                select(Reminder.milestone_id, Reminder.seq).where(
+                    col(Reminder.milestone_id).in_([n.milestone_id for n in following]),
+                    col(Reminder.kind) == ReminderKind.OVERDUE,
+                )
+            )
+        ).all()
+    )
+    session.add_all(n for n in following if (n.milestone_id, n.seq) not in existing)
+    await session.flush()
+
+
+async def assign_messages(batches: Sequence[Sequence[int]], *, session: AsyncSession) -> list[int]:
+    """Record which claimed rows go out together; returns each message's leader (its nonce key).
+
+    Call in the claim's transaction, so a crash cannot leave a claim whose grouping
+    (and therefore whose nonce) a retry would have to guess.
+    """
+    leaders = []
+    for ids in batches:
+        leader = min(ids)
+        await _set(session, ids, col(Reminder.state) == ReminderState.SENDING, message_id=leader)
+        leaders.append(leader)
+    return leaders
+
+
+async def reclaim_stale(*, session: AsyncSession, now: datetime) -> list[StaleMessage]:
+    """Messages left `sending` past the lease: taken again (the lease renewed), whole.
+
+    One conditional UPDATE per message: concurrent reclaimers either get all its
+    rows or none, so a message is never split between two nonces' owners.
+    """
+    cutoff = now - LEASE
+    leader = func.coalesce(col(Reminder.message_id), col(Reminder.id))
+    stale = col(Reminder.state) == ReminderState.SENDING, col(Reminder.sent_at) <= cutoff
+    leaders = (await session.exec(select(leader).where(*stale).distinct())).all()
+    groups: dict[int, list[int]] = {}
+    for leader_id in leaders:
+        statement = (
+            sa.update(Reminder)
+            .where(leader == leader_id, *stale)
+            .values(sent_at=now)
+            .returning(col(Reminder.id))
+            .execution_options(synchronize_session=False)
+        )
+        ids = list((await session.exec(statement)).scalars().all())
+        if ids:
+            groups[leader_id] = ids
+    if not groups:
+        return []
+    rows = (
+        await session.exec(
+            select(Reminder, Milestone, Entry.name, GuildSettings)
+            .join(Milestone, _stage_join())
+            .join(Entry, _entry_join())
+            .join(GuildSettings, _guild_join())
+            .where(col(Reminder.id).in_([i for ids in groups.values() for i in ids]))
+            .order_by(col(Reminder.fire_at), col(Reminder.id))
+        )
+    ).all()
+    claims = {
+        stage.id: _claimed(stage, milestone, name, guild, stage.channel_id or 0, now)
+        for stage, milestone, name, guild in rows
+    }
+    return [
+        StaleMessage(leader_id, [claims[i] for i in sorted(ids) if i in claims])
+        for leader_id, ids in groups.items()
+    ]
+
+
+async def mark_sent(
+    reminder_ids: Sequence[int], *, session: AsyncSession, message_id: int, now: datetime
+) -> int:
+    changed = await _set(
+        session,
+        reminder_ids,
+        col(Reminder.state) == ReminderState.SENDING,
+        state=ReminderState.SENT,
+        message_id=message_id,
+        sent_at=now,
+    )
+    return len(changed)
+
+
+async def mark_failed(reminder_ids: Sequence[int], *, session: AsyncSession, now: datetime) -> int:
+    changed = await _set(
+        session,
+        reminder_ids,
+        col(Reminder.state) == ReminderState.SENDING,
+        state=ReminderState.FAILED,
+        message_id=None,
+        sent_at=now,
+    )
+    return len(changed)
+
+
+async def requeue_failed(*, session: AsyncSession, guild_id: int) -> int:
+    """Put a guild's failed reminders back in line (e.g. once its reminder channel is fixed).
+
+    They were never delivered, so they go out late, with the "should have arrived" note.
+    """
+    statement = (
+        sa.update(Reminder)
+        .where(col(Reminder.guild_id) == guild_id, col(Reminder.state) == ReminderState.FAILED)
+        .values(state=ReminderState.PENDING, channel_id=None, message_id=None, sent_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.exec(statement)).rowcount
+
+
+async def next_due_at(*, session: AsyncSession) -> datetime | None:
+    """When the dispatcher next has work: a pending stage, or a stale send to retry."""
+    pending = (
+        await session.exec(
+            select(func.min(Reminder.fire_at))
+            .join(Milestone, _stage_join())
+            .join(GuildSettings, col(GuildSettings.guild_id) == col(Reminder.guild_id))
+            .where(
+                col(Reminder.state) == ReminderState.PENDING,
+                col(Milestone.done_at).is_(None),
+                col(GuildSettings.reminder_channel_id).is_not(None),
+            )
+        )
+    ).one()
+    in_flight = (
+        await session.exec(
+            select(func.min(Reminder.sent_at)).where(col(Reminder.state) == ReminderState.SENDING)
+        )
+    ).one()
+    times = [t for t in (pending, in_flight + LEASE if in_flight else None) if t is not None]
+    return min(times) if times else None
