@@ -41,6 +41,15 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return asyncio.run(run_bot(settings))
 
 
+def cmd_sync_commands(settings: Settings, _args: argparse.Namespace) -> int:
+    if not settings.discord_token:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 2
+    from bot.runner import sync_commands
+
+    return asyncio.run(sync_commands(settings))
+
+
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     asyncio.run(Database(settings.database_url).upgrade())
     print(f"Database is up to date: {settings.database_url}")
@@ -56,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="migrate the database and run the bot")
     run.set_defaults(handler=cmd_run)
+
+    sync = commands.add_parser(
+        "sync-commands", help="register the slash commands with Discord now, then exit"
+    )
+    sync.set_defaults(handler=cmd_sync_commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

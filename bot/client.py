@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 from datetime import datetime
+from typing import Any
 
 import discord
 
@@ -40,8 +41,12 @@ class PartnerBot(discord.AutoShardedClient):
         database: Database,
         *,
         clock: Clock | None = None,
+        force_sync: bool = False,
+        scheduled: bool = True,
+        **client_options: Any,
     ) -> None:
         super().__init__(
+            **client_options,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=settings.shard_count,
@@ -53,6 +58,9 @@ class PartnerBot(discord.AutoShardedClient):
         self.clock = clock or SystemClock()
         self.tree = CommandTree(self)
         self.waker: Waker | None = None
+        self.force_sync = force_sync
+        # False for one-off tasks (sync-commands): no scheduled work is run.
+        self.scheduled = scheduled
         self._background: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
@@ -60,9 +68,10 @@ class PartnerBot(discord.AutoShardedClient):
 
         await self.tree.set_translator(CatalogueTranslator())
         register_all(self)
-        self.waker = Waker(self.clock, self.dispatchers())
-        self.waker.start()
-        await self.sync_commands()
+        if self.scheduled:
+            self.waker = Waker(self.clock, self.dispatchers())
+            self.waker.start()
+        await self.sync_commands(force=self.force_sync)
 
     def dispatchers(self) -> list[Dispatcher]:
         """The scheduled features; each finds its due work in the database."""

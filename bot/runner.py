@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 
@@ -15,12 +16,14 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
-async def create_bot(settings: Settings, *, clock: Clock | None = None) -> PartnerBot:
+async def create_bot(
+    settings: Settings, *, clock: Clock | None = None, **client_options: Any
+) -> PartnerBot:
     """A bot ready to start: discord.py aimed at the configured servers, database migrated."""
     point_discord_py_at(settings.discord_api_base_url, settings.discord_gateway_url)
     database = Database(settings.database_url)
     await database.upgrade()
-    return PartnerBot(settings, database, clock=clock)
+    return PartnerBot(settings, database, clock=clock, **client_options)
 
 
 async def run_bot(settings: Settings) -> int:
@@ -28,6 +31,20 @@ async def run_bot(settings: Settings) -> int:
     try:
         async with bot:
             await bot.start(settings.discord_token)
+    except discord.LoginFailure:
+        log.error("Discord refused DISCORD_TOKEN: check it in the developer portal")
+        return 1
+    finally:
+        await bot.database.dispose()
+    return 0
+
+
+async def sync_commands(settings: Settings) -> int:
+    """Register the slash commands now, whether or not the tree changed, then exit."""
+    bot = await create_bot(settings, force_sync=True, scheduled=False)
+    try:
+        async with bot:
+            await bot.login(settings.discord_token)
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN: check it in the developer portal")
         return 1

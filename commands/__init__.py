@@ -15,13 +15,14 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
     """Every top-level slash command and group of the bot."""
     # proposals and editing add their subcommands to the partnership and settings groups.
     from commands import editing, proposals  # noqa: F401
+    from commands.digest import digest_group
     from commands.help import help_command
     from commands.partnership import partnership
     from commands.preferences import my_timezone
     from commands.review import review_group
     from commands.settings import settings_group
 
-    return [partnership, review_group, settings_group, my_timezone, help_command]
+    return [partnership, review_group, settings_group, digest_group, my_timezone, help_command]
 
 
 def register_all(bot: PartnerBot) -> None:

@@ -7,7 +7,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.context import guild_id_of, is_moderator, require_manage_guild, require_moderator, user_locale
+from bot.context import (
+    guild_id_of,
+    is_moderator,
+    require_manage_guild,
+    require_moderator,
+    user_locale,
+)
 from bot.errors import report
 from bot.i18n import t
 from bot.render import proposals as render
@@ -34,13 +40,22 @@ class EditModal(discord.ui.Modal):
         self.options = options
         self.name = render.text_input(locale, "name", schemas.NAME_MAX, default=entry.name)
         self.partners = render.text_input(
-            locale, "partners", schemas.PARTNERS_MAX, long=True, required=False, default=entry.partners
+            locale,
+            "partners",
+            schemas.PARTNERS_MAX,
+            long=True,
+            required=False,
+            default=entry.partners,
         )
         self.summary = render.text_input(
             locale, "summary", schemas.SUMMARY_MAX, long=True, required=False, default=entry.summary
         )
         self.measures = render.text_input(
-            locale, "success_measures", schemas.MEASURES_MAX, long=True, required=False,
+            locale,
+            "success_measures",
+            schemas.MEASURES_MAX,
+            long=True,
+            required=False,
             default=entry.success_measures,
         )
         self.links = render.text_input(
@@ -67,7 +82,11 @@ class EditModal(discord.ui.Modal):
             if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
                 raise NotAllowed()
             entry = await entries.update_entry(
-                self.entry_id, changes, session=session, guild_id=guild_id, actor_id=interaction.user.id
+                self.entry_id,
+                changes,
+                session=session,
+                guild_id=guild_id,
+                actor_id=interaction.user.id,
             )
         await interaction.response.send_message(
             t(user_locale(interaction), "edit-saved", entry.name), ephemeral=True
@@ -118,7 +137,13 @@ async def edit(
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
-    given = {"kind": kind, "area": area, "steward": steward, "chapter_name": chapter, "funder": funder}
+    given = {
+        "kind": kind,
+        "area": area,
+        "steward": steward,
+        "chapter_name": chapter,
+        "funder": funder,
+    }
     options: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
     if reporting_due:
         options["reporting_due_at"] = await parse_reporting_due(interaction, reporting_due)
@@ -146,25 +171,38 @@ class OutcomesModal(discord.ui.Modal):
         super().__init__(title=t(locale, "complete-modal-title"))
         self.entry_id = entry.id
         self.outcomes = render.text_input(locale, "outcomes", schemas.OUTCOMES_MAX, long=True)
-        self.lessons = render.text_input(locale, "lessons", schemas.OUTCOMES_MAX, long=True, required=False)
+        self.lessons = render.text_input(
+            locale, "lessons", schemas.OUTCOMES_MAX, long=True, required=False
+        )
         self.add_item(self.outcomes)
         self.add_item(self.lessons)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await _change_status(
-            interaction, self.entry_id, Status.COMPLETED, outcomes=self.outcomes.value, lessons=self.lessons.value
+            interaction,
+            self.entry_id,
+            Status.COMPLETED,
+            outcomes=self.outcomes.value,
+            lessons=self.lessons.value,
         )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report(interaction, error)
 
 
-async def _change_status(interaction: discord.Interaction, entry_id: int, status: Status, **texts: str) -> None:
+async def _change_status(
+    interaction: discord.Interaction, entry_id: int, status: Status, **texts: str
+) -> None:
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.transaction() as session:
         require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
         entry = await entries.change_status(
-            entry_id, status, session=session, guild_id=guild_id, actor_id=interaction.user.id, **texts
+            entry_id,
+            status,
+            session=session,
+            guild_id=guild_id,
+            actor_id=interaction.user.id,
+            **texts,
         )
     locale = user_locale(interaction)
     await interaction.response.send_message(
@@ -176,7 +214,9 @@ async def _change_status(interaction: discord.Interaction, entry_id: int, status
 @app_commands.describe(entry="The entry to move", status="Its new status")
 @app_commands.autocomplete(entry=entry_autocomplete)
 @app_commands.choices(status=[c for c in choices(Status) if c.value != Status.REJECTED])
-async def status(interaction: discord.Interaction, entry: app_commands.Range[str, 1, 100], status: str) -> None:
+async def status(
+    interaction: discord.Interaction, entry: app_commands.Range[str, 1, 100], status: str
+) -> None:
     """Move an entry through the pipeline, e.g. mark it completed or paused (moderators)."""
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
@@ -190,9 +230,13 @@ async def status(interaction: discord.Interaction, entry: app_commands.Range[str
 
 
 @partnership.command(name="model")
-@app_commands.describe(entry="The entry", model="Whether it is a best-case example others can learn from")
+@app_commands.describe(
+    entry="The entry", model="Whether it is a best-case example others can learn from"
+)
 @app_commands.autocomplete(entry=entry_autocomplete)
-async def model(interaction: discord.Interaction, entry: app_commands.Range[str, 1, 100], model: bool) -> None:
+async def model(
+    interaction: discord.Interaction, entry: app_commands.Range[str, 1, 100], model: bool
+) -> None:
     """Mark an entry as a model others can learn from (moderators)."""
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.transaction() as session:
@@ -202,7 +246,9 @@ async def model(interaction: discord.Interaction, entry: app_commands.Range[str,
             found.id, model, session=session, guild_id=guild_id, actor_id=interaction.user.id
         )
     key = "model-marked" if updated.is_model else "model-unmarked"
-    await interaction.response.send_message(t(user_locale(interaction), key, updated.name), ephemeral=True)
+    await interaction.response.send_message(
+        t(user_locale(interaction), key, updated.name), ephemeral=True
+    )
 
 
 @partnership.command(name="guidelines")
@@ -219,7 +265,10 @@ async def guidelines(interaction: discord.Interaction) -> None:
 
 
 @settings_group.command(name="guidelines")
-@app_commands.describe(text="A short statement of principles (an MOU)", link="A link to the full text, e.g. on Meta-Wiki")
+@app_commands.describe(
+    text="A short statement of principles (an MOU)",
+    link="A link to the full text, e.g. on Meta-Wiki",
+)
 async def set_guidelines(
     interaction: discord.Interaction,
     text: app_commands.Range[str, 1, 2000],
@@ -231,12 +280,13 @@ async def set_guidelines(
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.transaction() as session:
         settings = await update_settings(
-            session=session, guild_id=guild_id, actor_id=interaction.user.id,
-            guidelines_text=text.strip(), guidelines_url=links[0] if links else None,
+            session=session,
+            guild_id=guild_id,
+            actor_id=interaction.user.id,
+            guidelines_text=text.strip(),
+            guidelines_url=links[0] if links else None,
         )
     locale = user_locale(interaction)
     await interaction.response.send_message(
         t(locale, "settings-saved"), embed=render.guidelines_embed(settings, locale), ephemeral=True
     )
-
-

@@ -17,7 +17,9 @@ from storage.services.settings import set_user_timezone
 
 
 @app_commands.command(name="my-timezone")
-@app_commands.describe(name="Your IANA time zone, e.g. America/Bogota; leave empty to use the server's")
+@app_commands.describe(
+    name="Your IANA time zone, e.g. America/Bogota; leave empty to use the server's"
+)
 @app_commands.autocomplete(name=timezone_autocomplete)
 async def my_timezone(
     interaction: discord.Interaction, name: app_commands.Range[str, 1, 64] | None = None

@@ -34,13 +34,17 @@ class ProposalModal(discord.ui.Modal):
         self.locale = locale
         self.options = options
         self.name = render.text_input(locale, "name", schemas.NAME_MAX)
-        self.partners = render.text_input(locale, "partners", schemas.PARTNERS_MAX, long=True, required=False)
+        self.partners = render.text_input(
+            locale, "partners", schemas.PARTNERS_MAX, long=True, required=False
+        )
         self.summary = render.text_input(locale, "summary", schemas.SUMMARY_MAX, long=True)
         for item in (self.name, self.partners, self.summary):
             self.add_item(item)
         self.measures: discord.ui.TextInput | None = None
         if kind == EntryKind.PARTNERSHIP:
-            self.measures = render.text_input(locale, "success_measures", schemas.MEASURES_MAX, long=True)
+            self.measures = render.text_input(
+                locale, "success_measures", schemas.MEASURES_MAX, long=True
+            )
             self.add_item(self.measures)
         self.links = render.text_input(locale, "links", 1500, long=True, required=False)
         self.add_item(self.links)
@@ -115,7 +119,9 @@ async def parse_reporting_due(
             user_id=interaction.user.id,
             default=bot.settings.default_timezone,
         )
-    return parse_due(text, now=interaction.created_at, timezone=zone, locale=interaction.locale.value)
+    return parse_due(
+        text, now=interaction.created_at, timezone=zone, locale=interaction.locale.value
+    )
 
 
 @partnership.command(name="propose")

@@ -34,20 +34,37 @@ def channel_locale(bot: PartnerBot, settings: GuildSettings) -> str:
     return normalize_locale(settings.locale or bot.settings.default_locale)
 
 
-class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rv:(?P<action>ap|rj|ed|sp):(?P<id>\d{1,18})"):
-    """Approve, Reject, Edit or Support; the entry id rides in the custom id, so it survives restarts."""
+class ReviewButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"rv:(?P<action>ap|rj|ed|sp):(?P<id>\d{1,18})",
+):
+    """Approve, Reject, Edit or Support: the entry id rides in the custom id, surviving restarts."""
 
-    STYLES = {"ap": discord.ButtonStyle.success, "rj": discord.ButtonStyle.danger, "ed": discord.ButtonStyle.secondary, "sp": discord.ButtonStyle.primary}
+    STYLES = {
+        "ap": discord.ButtonStyle.success,
+        "rj": discord.ButtonStyle.danger,
+        "ed": discord.ButtonStyle.secondary,
+        "sp": discord.ButtonStyle.primary,
+    }
 
-    def __init__(self, action: str, entry_id: int, *, label: str = "", disabled: bool = False) -> None:
+    def __init__(
+        self, action: str, entry_id: int, *, label: str = "", disabled: bool = False
+    ) -> None:
         super().__init__(
-            discord.ui.Button(style=self.STYLES[action], label=label or action, custom_id=f"rv:{action}:{entry_id}", disabled=disabled)
+            discord.ui.Button(
+                style=self.STYLES[action],
+                label=label or action,
+                custom_id=f"rv:{action}:{entry_id}",
+                disabled=disabled,
+            )
         )
         self.action = action
         self.entry_id = entry_id
 
     @classmethod
-    async def from_custom_id(cls, _interaction: discord.Interaction, _item: discord.ui.Button, match: re.Match[str]) -> ReviewButton:
+    async def from_custom_id(
+        cls, _interaction: discord.Interaction, _item: discord.ui.Button, match: re.Match[str]
+    ) -> ReviewButton:
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -75,15 +92,23 @@ def review_view(entry: Entry, locale: str) -> View:
     view = View(timeout=None)
     for action, key in (("ap", "review-approve"), ("rj", "review-reject"), ("ed", "review-edit")):
         view.add_item(ReviewButton(action, entry.id, label=t(locale, key), disabled=decided))
-    view.add_item(ReviewButton("sp", entry.id, label=t(locale, "review-support", entry.support_count)))
+    view.add_item(
+        ReviewButton("sp", entry.id, label=t(locale, "review-support", entry.support_count))
+    )
     return view
 
 
-async def _review_message(bot: PartnerBot, entry: Entry, settings: GuildSettings) -> tuple[discord.Embed, View]:
+async def _review_message(
+    bot: PartnerBot, entry: Entry, settings: GuildSettings
+) -> tuple[discord.Embed, View]:
     async with bot.database.sessions() as session:
-        supporters = await entries.supporters(session=session, guild_id=entry.guild_id, entry_id=entry.id)
+        supporters = await entries.supporters(
+            session=session, guild_id=entry.guild_id, entry_id=entry.id
+        )
     locale = channel_locale(bot, settings)
-    return render.review_embed(entry, supporters=supporters, locale=locale), review_view(entry, locale)
+    return render.review_embed(entry, supporters=supporters, locale=locale), review_view(
+        entry, locale
+    )
 
 
 async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
@@ -97,11 +122,20 @@ async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
     try:
         message = await channel.send(embed=embed, view=view)
     except discord.HTTPException as exc:
-        log.warning("could not post proposal %s to review channel %s: %s", entry.id, settings.review_channel_id, exc)
+        log.warning(
+            "could not post proposal %s to review channel %s: %s",
+            entry.id,
+            settings.review_channel_id,
+            exc,
+        )
         return
     async with bot.database.transaction() as session:
         await proposals.record_review_message(
-            entry.id, session=session, guild_id=entry.guild_id, channel_id=message.channel.id, message_id=message.id
+            entry.id,
+            session=session,
+            guild_id=entry.guild_id,
+            channel_id=message.channel.id,
+            message_id=message.id,
         )
 
 
@@ -130,7 +164,9 @@ async def notify_proposer(bot: PartnerBot, entry: Entry, settings: GuildSettings
         await sender.send_dm(entry.proposer_id, payload, nonce=nonce)
         return
     except ChannelGone:
-        log.info("proposer %s has DMs closed; mentioning them in the review channel", entry.proposer_id)
+        log.info(
+            "proposer %s has DMs closed; mentioning them in the review channel", entry.proposer_id
+        )
     channel_id = entry.review_channel_id or settings.review_channel_id
     if channel_id is None:
         return
@@ -141,17 +177,26 @@ async def notify_proposer(bot: PartnerBot, entry: Entry, settings: GuildSettings
     try:
         await sender.send(channel_id, mention, nonce=nonce)
     except ChannelGone:
-        log.warning("could not tell proposer %s of the decision on entry %s", entry.proposer_id, entry.id)
+        log.warning(
+            "could not tell proposer %s of the decision on entry %s", entry.proposer_id, entry.id
+        )
 
 
-async def decide(interaction: discord.Interaction, entry_id: int, *, approve: bool, reason: str | None = None) -> None:
+async def decide(
+    interaction: discord.Interaction, entry_id: int, *, approve: bool, reason: str | None = None
+) -> None:
     bot = bot_of(interaction)
     guild_id = guild_id_of(interaction)
     async with bot.database.transaction() as session:
         settings = await get_settings(session=session, guild_id=guild_id)
         require_moderator(interaction, settings)
         entry = await entries.decide(
-            entry_id, approve=approve, session=session, guild_id=guild_id, actor_id=interaction.user.id, reason=reason
+            entry_id,
+            approve=approve,
+            session=session,
+            guild_id=guild_id,
+            actor_id=interaction.user.id,
+            reason=reason,
         )
     locale = user_locale(interaction)
     key = "review-you-approved" if approve else "review-you-rejected"
@@ -181,7 +226,8 @@ async def open_reject(interaction: discord.Interaction, entry_id: int) -> None:
         entry = await entries.get_entry(entry_id, session=session, guild_id=guild_id)
     if entry.status != Status.PROPOSED:
         await interaction.response.send_message(
-            t(user_locale(interaction), "error-already-decided", entry.name, entry.status), ephemeral=True
+            t(user_locale(interaction), "error-already-decided", entry.name, entry.status),
+            ephemeral=True,
         )
         return
     await interaction.response.send_modal(RejectModal(entry, user_locale(interaction)))
@@ -196,11 +242,15 @@ async def support(interaction: discord.Interaction, entry_id: int) -> None:
             entry_id, session=session, guild_id=guild_id, user_id=interaction.user.id
         )
     key = "review-supported" if supporting else "review-unsupported"
-    await interaction.response.send_message(t(user_locale(interaction), key, entry.name), ephemeral=True)
+    await interaction.response.send_message(
+        t(user_locale(interaction), key, entry.name), ephemeral=True
+    )
     await refresh_review_message(bot, entry)
 
 
-review_group = app_commands.Group(name="review", description="Review proposed entries (moderators)", guild_only=True)
+review_group = app_commands.Group(
+    name="review", description="Review proposed entries (moderators)", guild_only=True
+)
 
 
 @review_group.command(name="queue")
@@ -214,8 +264,14 @@ async def queue(interaction: discord.Interaction) -> None:
 
     async def load(offset: int) -> tuple[discord.Embed, int]:
         async with bot.database.sessions() as session:
-            page, total = await proposals.review_queue(session=session, guild_id=guild_id, limit=1, offset=offset)
-            supporters = await entries.supporters(session=session, guild_id=guild_id, entry_id=page[0].id) if page else []
+            page, total = await proposals.review_queue(
+                session=session, guild_id=guild_id, limit=1, offset=offset
+            )
+            supporters = (
+                await entries.supporters(session=session, guild_id=guild_id, entry_id=page[0].id)
+                if page
+                else []
+            )
         if not page:
             return discord.Embed(description=t(locale, "review-queue-empty")), total
         pager.show_entry(page[0])
@@ -245,7 +301,11 @@ class ReviewPager(Pager):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.entry_id: int | None = None
-        for action, key in (("ap", "review-approve"), ("rj", "review-reject"), ("ed", "review-edit")):
+        for action, key in (
+            ("ap", "review-approve"),
+            ("rj", "review-reject"),
+            ("ed", "review-edit"),
+        ):
             button: discord.ui.Button = discord.ui.Button(
                 style=ReviewButton.STYLES[action], label=t(self.locale, key)
             )

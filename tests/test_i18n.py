@@ -15,8 +15,6 @@ from storage.models import Area, EntryKind, Status, Steward
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_DIRS = ("bot", "commands", "storage")
-# Keys built at run time from a value: the prefix, and the values it may take.
-DYNAMIC_PREFIXES = ("field-", "choice-", "cmd-")
 
 
 def _code_text() -> str:
@@ -42,14 +40,23 @@ def _tree_keys() -> set[str]:
             if is_group
             else (where.command_name, where.command_description)
         ):
-            keys.add(translation_key(app_commands.locale_str(""), app_commands.TranslationContext(location, command)))  # type: ignore[arg-type]
+            keys.add(
+                translation_key(
+                    app_commands.locale_str(""), app_commands.TranslationContext(location, command)
+                )
+            )  # type: ignore[arg-type]
         if is_group:
             for child in command.commands:
                 visit(child)
             return
         for parameter in command.parameters:
             for location in (where.parameter_name, where.parameter_description):
-                keys.add(translation_key(app_commands.locale_str(""), app_commands.TranslationContext(location, parameter)))  # type: ignore[arg-type]
+                keys.add(
+                    translation_key(
+                        app_commands.locale_str(""),
+                        app_commands.TranslationContext(location, parameter),
+                    )
+                )  # type: ignore[arg-type]
 
     for command in all_commands():
         visit(command)
@@ -77,6 +84,20 @@ def test_parameters_match_across_languages() -> None:
             assert got <= wanted | {"$1"} and wanted <= got | {"$1"}, (language, key)
 
 
+def _dynamic_key_used(key: str, code: str) -> bool:
+    """Keys built as f"<prefix>{value}": used when the value is one the code has."""
+    for prefix in ("field-", "placeholder-"):
+        if key.startswith(prefix) and re.search(
+            rf"\b{re.escape(key.removeprefix(prefix))}\b", code
+        ):
+            return True
+    if key.startswith("propose-modal-title-"):
+        return key.removeprefix("propose-modal-title-") in {k.value for k in EntryKind}
+    if key.startswith("history-action-"):
+        return f'"{key.removeprefix("history-action-")}"' in code
+    return False
+
+
 def test_no_key_is_unused() -> None:
     code = _code_text()
     tree_keys = _tree_keys()
@@ -94,7 +115,7 @@ def test_no_key_is_unused() -> None:
             continue
         if key.startswith("choice-") and key.removeprefix("choice-") in enum_values:
             continue
-        if key.startswith("field-") and re.search(rf"\b{re.escape(key.removeprefix('field-'))}\b", code):
+        if _dynamic_key_used(key, code):
             continue
         unused.append(key)
     assert not unused, f"catalogue keys not used by the code: {unused}"
@@ -107,8 +128,11 @@ def test_every_command_string_is_translated() -> None:
 
 def test_keys_used_in_code_exist() -> None:
     known = set(catalogue()["en"])
-    literal_keys = set(re.findall(r"[\"']((?:error|search|entry|settings|help|button|pager|list|export|propose|review|milestone|reminder|digest)-[a-z0-9-]+)[\"']", _code_text()))
-    assert literal_keys <= known, f"keys used but not in the catalogue: {sorted(literal_keys - known)}"
+    # Literal keys handed to t(locale, "key", ...).
+    literal_keys = set(re.findall(r"\bt\([^,()]+,\s*[\"']([a-z0-9-]+)[\"']", _code_text()))
+    assert literal_keys <= known, (
+        f"keys used but not in the catalogue: {sorted(literal_keys - known)}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -140,9 +164,23 @@ async def test_translator_localizes_names_and_choices() -> None:
     translator = CatalogueTranslator()
     where = app_commands.TranslationContextLocation
     context = app_commands.TranslationContext(where.group_name, partnership)
-    name = await translator.translate(app_commands.locale_str("partnership"), discord.Locale.spain_spanish, context)
+    name = await translator.translate(
+        app_commands.locale_str("partnership"), discord.Locale.spain_spanish, context
+    )
     assert name == "asociaciones"
-    assert await translator.translate(app_commands.locale_str("partnership"), discord.Locale.french, context) is None
+    assert (
+        await translator.translate(
+            app_commands.locale_str("partnership"), discord.Locale.french, context
+        )
+        is None
+    )
     choice = app_commands.Choice(name="alliance", value="alliance")
     choice_context = app_commands.TranslationContext(where.choice_name, choice)
-    assert await translator.translate(app_commands.locale_str("alliance"), discord.Locale.latin_american_spanish, choice_context) == "alianza"
+    assert (
+        await translator.translate(
+            app_commands.locale_str("alliance"),
+            discord.Locale.latin_american_spanish,
+            choice_context,
+        )
+        == "alianza"
+    )

@@ -61,10 +61,16 @@ def confirmation(
     facets = " · ".join(label(locale, v) for v in (data.kind, data.area, data.steward))
     preview.add_field(name=t(locale, "field-kind"), value=facets, inline=False)
     if data.partners:
-        preview.add_field(name=t(locale, "field-partners"), value=user_text(data.partners, FIELD_VALUE), inline=False)
+        preview.add_field(
+            name=t(locale, "field-partners"),
+            value=user_text(data.partners, FIELD_VALUE),
+            inline=False,
+        )
     if data.success_measures:
         preview.add_field(
-            name=t(locale, "field-success_measures"), value=user_text(data.success_measures, FIELD_VALUE), inline=False
+            name=t(locale, "field-success_measures"),
+            value=user_text(data.success_measures, FIELD_VALUE),
+            inline=False,
         )
     embeds = [preview]
     if similar:
@@ -98,21 +104,35 @@ def review_embed(entry: Entry, *, supporters: Sequence[int], locale: str) -> dis
 
 
 def decision_notice(entry: Entry, locale: str) -> dict[str, Any]:
-    """The message telling a proposer what was decided (a DM, or a mention in the review channel)."""
+    """What a proposer is told of the decision (a DM, or a mention in the review channel)."""
     if entry.status == Status.REJECTED:
-        text = t(locale, "review-notice-rejected", one_line(entry.name, 100), user_text(entry.rejection_reason, 1000))
+        text = t(
+            locale,
+            "review-notice-rejected",
+            one_line(entry.name, 100),
+            user_text(entry.rejection_reason, 1000),
+        )
     else:
         text = t(locale, "review-notice-approved", one_line(entry.name, 100))
     return {"content": text}
 
 
+def _history_line(event: AuditEvent, locale: str) -> str:
+    who = f"<@{event.actor_id}>" if event.actor_id else t(locale, "history-system")
+    changes = event.after or event.before or {}
+    if event.action.startswith("milestone-"):
+        # Milestone events are labelled by their action key; the detail is the title.
+        action = t(locale, event.action)
+        detail = one_line(str(changes.get("title") or ""), 80)
+    else:
+        action = t(locale, f"history-action-{event.action}")
+        detail = ", ".join(t(locale, f"field-{name}") for name in changes)
+    line = t(locale, "history-line", timestamp(event.at, "f"), who, action)
+    return line + (f" — {detail}" if detail else "")
+
+
 def history_embed(entry: Entry, events: Sequence[AuditEvent], locale: str) -> discord.Embed:
-    lines = []
-    for event in events:
-        changed = ", ".join(t(locale, f"field-{name}") for name in (event.after or event.before or {}))
-        who = f"<@{event.actor_id}>" if event.actor_id else t(locale, "history-system")
-        line = t(locale, "history-line", timestamp(event.at, "f"), who, t(locale, f"history-action-{event.action}"))
-        lines.append(line + (f" — {changed}" if changed else ""))
+    lines = [_history_line(event, locale) for event in events]
     return discord.Embed(
         title=t(locale, "history-title", one_line(entry.name, 200)),
         description=truncate("\n".join(lines) or t(locale, "history-empty"), EMBED_DESCRIPTION),

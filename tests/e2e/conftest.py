@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -21,6 +22,8 @@ from bot.double import Channel, DiscordDouble, Guild, Member
 from bot.runner import create_bot
 from storage import transfer
 from storage.clock import Clock
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,11 +40,17 @@ class World:
     other_guild: Guild
     other_channel: Channel
     other_member: Member
+    bot_task: asyncio.Task[None]
 
 
 async def start_bot(
-    double: DiscordDouble, database_url: str, *, clock: Clock | None = None
+    double: DiscordDouble,
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    sessions: int | None = None,
 ) -> tuple[PartnerBot, asyncio.Task[None]]:
+    """Start the real bot against the double; `sessions`: wait for that many gateway sessions."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token=double.token,
@@ -49,9 +58,10 @@ async def start_bot(
         discord_api_base_url=double.api_base_url,
         discord_gateway_url=double.gateway_url,
     )
-    bot = await create_bot(settings, clock=clock)
+    # discord.py waits 2 s after the last GUILD_CREATE before on_ready; the double is quick.
+    bot = await create_bot(settings, clock=clock, guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(settings.discord_token))
-    await double.wait_until_ready()
+    await double.wait_until_ready(sessions=sessions)
     for _ in range(200):
         if bot.is_ready():
             break
@@ -63,6 +73,16 @@ async def stop_bot(bot: PartnerBot, task: asyncio.Task[None]) -> None:
     await bot.close()
     await asyncio.wait_for(task, timeout=10)
     await bot.database.dispose()
+
+
+async def eventually(check: Callable[[], Awaitable[T]], seconds: float = 3.0) -> T:
+    """The first truthy result of `check`: for what the bot does just after it answers."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        result = await check()
+        if result or asyncio.get_running_loop().time() > deadline:
+            return result
+        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -89,12 +109,25 @@ async def world(e2e_db_url: str) -> AsyncIterator[World]:
     bot, task = await start_bot(double, e2e_db_url)
     async with bot.database.transaction() as session:
         await transfer.import_examples(session=session, guild_id=guild.id)
+    state = World(
+        double,
+        bot,
+        guild,
+        general,
+        review,
+        reminders,
+        moderator,
+        volunteer,
+        stranger,
+        other_guild,
+        other_channel,
+        other_member,
+        task,
+    )
     try:
-        yield World(
-            double, bot, guild, general, review, reminders, moderator, volunteer, stranger,
-            other_guild, other_channel, other_member,
-        )
+        yield state
     finally:
-        await stop_bot(bot, task)
+        # A test may have restarted the bot: stop the one running now.
+        await stop_bot(state.bot, state.bot_task)
         await double.stop()
     double.assert_no_violations()

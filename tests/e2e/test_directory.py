@@ -21,7 +21,9 @@ async def test_commands_synced_valid_and_localized(world: World) -> None:
 
 
 async def test_search_finds_examples_and_typos(world: World) -> None:
-    ix = await world.double.slash(world.volunteer, "partnership search", {"query": "opnstreetmap"}, channel=world.general)
+    ix = await world.double.slash(
+        world.volunteer, "partnership search", {"query": "opnstreetmap"}, channel=world.general
+    )
     response = await ix.response()
     assert response.type == 4
     embed = response.message.embeds[0]
@@ -29,24 +31,40 @@ async def test_search_finds_examples_and_typos(world: World) -> None:
 
 
 async def test_search_no_result_is_helpful_and_ephemeral(world: World) -> None:
-    ix = await world.double.slash(world.volunteer, "partnership search", {"query": "zzzqqq nothing"}, channel=world.general)
+    ix = await world.double.slash(
+        world.volunteer, "partnership search", {"query": "zzzqqq nothing"}, channel=world.general
+    )
     response = await ix.response()
     assert response.ephemeral
     assert "Nothing in the directory matches" in response.message.content
 
 
 async def test_spanish_user_gets_spanish(world: World) -> None:
-    ix = await world.double.slash(world.moderator, "partnership search", {"query": "wiki"}, channel=world.general, locale="es-ES")
+    ix = await world.double.slash(
+        world.moderator,
+        "partnership search",
+        {"query": "wiki"},
+        channel=world.general,
+        locale="es-ES",
+    )
     response = await ix.response()
     assert "Búsqueda" in response.message.embeds[0]["title"]
     assert "Página 1 de" in response.message.embeds[0]["footer"]["text"]
 
 
 async def test_show_with_autocomplete(world: World) -> None:
-    choices = await world.double.autocomplete(world.volunteer, "partnership show", {"entry": "wiki"}, focused="entry", channel=world.general)
+    choices = await world.double.autocomplete(
+        world.volunteer,
+        "partnership show",
+        {"entry": "wiki"},
+        focused="entry",
+        channel=world.general,
+    )
     assert 0 < len(choices) <= 25
     pick = next(c for c in choices if "OpenStreetMap" in c["name"])
-    ix = await world.double.slash(world.volunteer, "partnership show", {"entry": pick["value"]}, channel=world.general)
+    ix = await world.double.slash(
+        world.volunteer, "partnership show", {"entry": pick["value"]}, channel=world.general
+    )
     response = await ix.response()
     embed = response.message.embeds[0]
     assert "OpenStreetMap" in embed["title"]
@@ -57,11 +75,21 @@ async def test_pagination_and_stranger(world: World) -> None:
     async with world.bot.database.transaction() as session:
         for number in range(25):
             await entries.create_entry(
-                EntryInput.parse(kind="alliance", name=f"Library network {number:02}", area="outreach",
-                                 steward="chapter", summary="Libraries sharing knowledge", status="active"),
-                session=session, guild_id=world.guild.id, actor_id=None,
+                EntryInput.parse(
+                    kind="alliance",
+                    name=f"Library network {number:02}",
+                    area="outreach",
+                    steward="chapter",
+                    summary="Libraries sharing knowledge",
+                    status="active",
+                ),
+                session=session,
+                guild_id=world.guild.id,
+                actor_id=None,
             )
-    ix = await world.double.slash(world.volunteer, "partnership search", {"query": "library"}, channel=world.general)
+    ix = await world.double.slash(
+        world.volunteer, "partnership search", {"query": "library"}, channel=world.general
+    )
     response = await ix.response()
     message = response.message
     assert "Page 1 of 3" in message.embeds[0]["footer"]["text"]
@@ -77,28 +105,49 @@ async def test_pagination_and_stranger(world: World) -> None:
 
 
 async def test_guilds_do_not_mix(world: World) -> None:
-    ix = await world.double.slash(world.other_member, "partnership search", {"query": "openstreetmap"}, channel=world.other_channel)
+    ix = await world.double.slash(
+        world.other_member,
+        "partnership search",
+        {"query": "openstreetmap"},
+        channel=world.other_channel,
+    )
     response = await ix.response()
     assert response.ephemeral and "Nothing" in response.message.content
     async with world.bot.database.sessions() as session:
-        entry = await entries.find_by_name(session=session, guild_id=world.guild.id, name="Wikimedia–OpenStreetMap")
+        entry = await entries.find_by_name(
+            session=session, guild_id=world.guild.id, name="Wikimedia–OpenStreetMap"
+        )
     assert entry is not None
-    ix = await world.double.slash(world.other_member, "partnership show", {"entry": str(entry.id)}, channel=world.other_channel)
+    ix = await world.double.slash(
+        world.other_member,
+        "partnership show",
+        {"entry": str(entry.id)},
+        channel=world.other_channel,
+    )
     response = await ix.response()
     assert response.ephemeral and "No entry" in response.message.content
 
 
 async def test_settings_refused_for_volunteer_and_saved_for_moderator(world: World) -> None:
     with pytest.raises(ClientRefused):
-        await world.double.slash(world.volunteer, "settings review-channel", {"channel": world.review}, channel=world.general)
-    ix = await world.double.slash(world.moderator, "settings review-channel", {"channel": world.review}, channel=world.general)
+        await world.double.slash(
+            world.volunteer,
+            "settings review-channel",
+            {"channel": world.review},
+            channel=world.general,
+        )
+    ix = await world.double.slash(
+        world.moderator, "settings review-channel", {"channel": world.review}, channel=world.general
+    )
     response = await ix.response()
     assert response.ephemeral
     assert f"<#{world.review.id}>" in json.dumps(response.message.embeds)
 
 
 async def test_export_attachment_for_moderators(world: World) -> None:
-    ix = await world.double.slash(world.moderator, "partnership export", {"format": "json"}, channel=world.general)
+    ix = await world.double.slash(
+        world.moderator, "partnership export", {"format": "json"}, channel=world.general
+    )
     await ix.response()
     followup = await ix.followup()
     data = json.loads(followup.attachments[0].data)
@@ -108,11 +157,21 @@ async def test_export_attachment_for_moderators(world: World) -> None:
 async def test_mentions_in_names_ping_nobody(world: World) -> None:
     async with world.bot.database.transaction() as session:
         await entries.create_entry(
-            EntryInput.parse(kind="alliance", name="@everyone <@&123> party", area="outreach", steward="volunteers",
-                             summary="@here hello <@1>", status="active"),
-            session=session, guild_id=world.guild.id, actor_id=None,
+            EntryInput.parse(
+                kind="alliance",
+                name="@everyone <@&123> party",
+                area="outreach",
+                steward="volunteers",
+                summary="@here hello <@1>",
+                status="active",
+            ),
+            session=session,
+            guild_id=world.guild.id,
+            actor_id=None,
         )
-    ix = await world.double.slash(world.volunteer, "partnership search", {"query": "party"}, channel=world.general)
+    ix = await world.double.slash(
+        world.volunteer, "partnership search", {"query": "party"}, channel=world.general
+    )
     response = await ix.response()
     assert not world.double.pings(response.message)
 
