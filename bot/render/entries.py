@@ -8,7 +8,14 @@ from math import ceil
 import discord
 
 from bot.i18n import t
-from bot.render.limits import EMBED_DESCRIPTION, EMBED_TITLE, FIELD_VALUE, pack_lines, truncate
+from bot.render.limits import (
+    EMBED_DESCRIPTION,
+    EMBED_TITLE,
+    FIELD_VALUE,
+    fit_total,
+    pack_lines,
+    truncate,
+)
 from bot.render.text import one_line, timestamp, user_text, when
 from storage.models import Entry, GuildSettings, Milestone, Status
 
@@ -121,10 +128,10 @@ def entry_embed(
         if len(milestones) > 10:
             lines.append(t(locale, "entry-and-more", len(milestones) - 10))
         _field(embed, locale, "field-milestones", "\n".join(lines), inline=False)
-    footer = t(locale, "entry-footer", entry.id)
-    embed.set_footer(text=footer)
+    embed.set_footer(text=t(locale, "entry-footer", entry.id))
     embed.timestamp = entry.updated_at
-    return embed
+    # Every field may be near its own limit; together they must fit in 6,000.
+    return discord.Embed.from_dict(fit_total(embed.to_dict()))
 
 
 def milestone_line(milestone: Milestone, locale: str) -> str:

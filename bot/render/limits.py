@@ -95,3 +95,19 @@ def pack_messages(embeds: list[Embed]) -> list[list[Embed]]:
     if current:
         messages.append(current)
     return messages
+
+
+def fit_total(embed: Embed, limit: int = EMBEDS_TOTAL) -> Embed:
+    """Shorten the longest texts of an embed until it fits within `limit` characters in all."""
+    excess = embed_size(embed) - limit
+    while excess > 0:
+        texts: list[tuple[int, dict[str, Any], str]] = [
+            (len(field.get("value", "")), field, "value") for field in embed.get("fields", [])
+        ]
+        texts.append((len(embed.get("description", "")), embed, "description"))
+        length, holder, key = max(texts, key=lambda item: item[0])
+        if length <= 1:
+            break
+        holder[key] = truncate(holder[key], max(1, length - excess))
+        excess = embed_size(embed) - limit
+    return embed

@@ -9,7 +9,7 @@ import discord
 
 from bot.i18n import t
 from bot.render.entries import BRAND, entry_embed, entry_line, label
-from bot.render.limits import EMBED_DESCRIPTION, FIELD_VALUE, TEXT_INPUT_LABEL, truncate
+from bot.render.limits import EMBED_DESCRIPTION, FIELD_VALUE, TEXT_INPUT_LABEL, fit_total, truncate
 from bot.render.text import one_line, timestamp, user_text
 from storage.models import AuditEvent, Entry, GuildSettings, Status
 from storage.schemas import EntryInput
@@ -100,7 +100,7 @@ def review_embed(entry: Entry, *, supporters: Sequence[int], locale: str) -> dis
             value=t(locale, key, f"<@{entry.decided_by}>", timestamp(entry.decided_at, "F")),
             inline=False,
         )
-    return embed
+    return discord.Embed.from_dict(fit_total(embed.to_dict()))
 
 
 def decision_notice(entry: Entry, locale: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import json
 import pytest
 
 from bot.double import ClientRefused
+from bot.render.limits import embed_size
+from storage.models import Status
 from storage.schemas import EntryInput
 from storage.services import entries
 from tests.e2e.conftest import World
@@ -184,3 +186,38 @@ async def test_help_lists_what_member_may_use(world: World) -> None:
     ix = await world.double.slash(world.moderator, "help", channel=world.general, locale="es-ES")
     text = json.dumps((await ix.response()).message.embeds, ensure_ascii=False)
     assert "ajustes" in text
+
+
+async def test_an_entry_at_every_limit_still_fits_one_embed(world: World) -> None:
+    """Each field near its own limit adds up past 6,000: the reply must still be valid."""
+    async with world.bot.database.transaction() as session:
+        entry = await entries.create_entry(
+            EntryInput.parse(
+                kind="partnership",
+                name="Ñ" * 100,
+                area="content",
+                steward="chapter",
+                chapter_name="c" * 100,
+                partners="p*" * 250,
+                summary="s_" * 750,
+                success_measures="m" * 1000,
+                funder="f" * 200,
+                status="active",
+                links=[f"https://example.org/{n}/" + "x" * 250 for n in range(5)],
+            ),
+            session=session,
+            guild_id=world.guild.id,
+            actor_id=world.volunteer.id,
+        )
+        await entries.change_status(
+            entry.id,
+            Status.COMPLETED,
+            session=session,
+            guild_id=world.guild.id,
+            actor_id=world.moderator.id,
+            outcomes="o" * 1000,
+            lessons="l" * 1000,
+        )
+    ix = await world.double.slash(world.volunteer, "partnership show", {"entry": str(entry.id)})
+    embed = (await ix.response()).message.embeds[0]
+    assert embed_size(embed) <= 6000
