@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -26,28 +27,28 @@ async def create_bot(
     return PartnerBot(settings, database, clock=clock, **client_options)
 
 
-async def run_bot(settings: Settings) -> int:
-    bot = await create_bot(settings)
+async def _connected(
+    settings: Settings, work: Callable[[PartnerBot], Awaitable[None]], **options: Any
+) -> int:
+    """Create the bot, do `work` with it, and always release the database."""
+    bot = await create_bot(settings, **options)
     try:
         async with bot:
-            await bot.start(settings.discord_token)
+            await work(bot)
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN: check it in the developer portal")
         return 1
     finally:
         await bot.database.dispose()
     return 0
+
+
+async def run_bot(settings: Settings) -> int:
+    return await _connected(settings, lambda bot: bot.start(settings.discord_token))
 
 
 async def sync_commands(settings: Settings) -> int:
     """Register the slash commands now, whether or not the tree changed, then exit."""
-    bot = await create_bot(settings, force_sync=True, scheduled=False)
-    try:
-        async with bot:
-            await bot.login(settings.discord_token)
-    except discord.LoginFailure:
-        log.error("Discord refused DISCORD_TOKEN: check it in the developer portal")
-        return 1
-    finally:
-        await bot.database.dispose()
-    return 0
+    return await _connected(
+        settings, lambda bot: bot.login(settings.discord_token), force_sync=True, scheduled=False
+    )
