@@ -49,6 +49,7 @@ async def start_bot(
     *,
     clock: Clock | None = None,
     sessions: int | None = None,
+    **settings: object,
 ) -> tuple[PartnerBot, asyncio.Task[None]]:
     """Start the real bot against the double; `sessions`: wait for that many gateway sessions."""
     settings = Settings(
@@ -57,6 +58,7 @@ async def start_bot(
         database_url=database_url,
         discord_api_base_url=double.api_base_url,
         discord_gateway_url=double.gateway_url,
+        **settings,
     )
     # discord.py waits 2 s after the last GUILD_CREATE before on_ready; the double is quick.
     bot = await create_bot(settings, clock=clock, guild_ready_timeout=0.05)

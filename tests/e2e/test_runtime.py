@@ -26,6 +26,22 @@ async def test_sync_only_when_the_tree_changed(world: World, e2e_db_url: str) ->
     assert _command_puts(world.double) == 2
 
 
+async def test_dev_guild_gets_its_commands_at_once(e2e_db_url: str) -> None:
+    double = DiscordDouble()
+    guild = double.add_guild("Test server")
+    guild.add_text_channel("general")
+    await double.start()
+    bot, task = await start_bot(double, e2e_db_url, dev_guild_id=guild.id)
+    try:
+        names = {c["name"] for c in double.registered_commands(guild)}
+        assert {"partnership", "settings", "help"} <= names
+        assert not double.registered_commands()  # nothing global
+    finally:
+        await stop_bot(bot, task)
+        await double.stop()
+    double.assert_no_violations()
+
+
 async def test_only_the_guilds_intent(world: World) -> None:
     identify = world.double.gateway.identifies[-1]
     assert identify.intents == 1  # GUILDS: no privileged intent
