@@ -1,0 +1,163 @@
+"""One bot in a process of its own, for bench/interaction.py: `real` or `bare`.
+
+    python bench/_child.py real|bare   (settings in DISCORD_TOKEN, DISCORD_API_BASE_URL,
+                                        DISCORD_GATEWAY_URL and, for `real`, DATABASE_URL)
+
+It connects to the Discord double that the parent process runs, prints one line
+`ready <RSS MB>` once it can answer interactions, and on a line on standard input
+(or its end) it stops and prints one JSON line: its memory (the peak is this
+process's alone, so neither the double nor the database filler is counted in it),
+its garbage-collector pauses since ready and, for the real bot, how long each
+search and its rendering took inside it. With BENCH_PROFILE=<file> it also writes
+cProfile statistics of its whole run (main thread only) to that file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import gc
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.wire import point_discord_py_at
+
+
+class BareBot(discord.Client):
+    """The floor: discord.py alone, answering `/ping` with a plain message."""
+
+    def __init__(self) -> None:
+        super().__init__(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05)
+        self.tree = app_commands.CommandTree(self)
+
+        @self.tree.command(description="Answer pong")
+        async def ping(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("pong")
+
+    async def setup_hook(self) -> None:
+        # Global, as the real bot syncs (no DEV_GUILD_ID).
+        await self.tree.sync()
+
+
+async def _real_bot() -> discord.Client:
+    from bot.config import Settings
+    from bot.runner import create_bot
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=os.environ["DISCORD_TOKEN"],
+        database_url=os.environ["DATABASE_URL"],
+        discord_api_base_url=os.environ["DISCORD_API_BASE_URL"],
+        discord_gateway_url=os.environ["DISCORD_GATEWAY_URL"],
+    )
+    # discord.py waits 2 s after the last GUILD_CREATE before on_ready; the double is quick.
+    return await create_bot(settings, guild_ready_timeout=0.05)
+
+
+def time_searches() -> list[dict[str, float]]:
+    """Time each search and its rendering inside the bot: their share of a round trip.
+
+    The command calls both through their modules, so wrapping the module attributes
+    times exactly those calls; a wrapper costs about a microsecond.
+    """
+    from bot.render import entries as render
+    from storage import search
+
+    calls: list[dict[str, float]] = []
+    searching, rendering = search.search_entries, render.search_page
+
+    async def timed_search(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await searching(*args, **kwargs)
+        finally:
+            calls.append({"search": (time.perf_counter() - started) * 1000})
+
+    def timed_render(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return rendering(*args, **kwargs)
+        finally:
+            if calls:
+                calls[-1]["render"] = (time.perf_counter() - started) * 1000
+
+    search.search_entries = timed_search  # type: ignore[assignment]
+    render.search_page = timed_render  # type: ignore[assignment]
+    return calls
+
+
+def time_collections() -> list[tuple[int, float]]:
+    """(generation, milliseconds) of every garbage collection from now on."""
+    pauses: list[tuple[int, float]] = []
+    started = 0.0
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        nonlocal started
+        if phase == "start":
+            started = time.perf_counter()
+        else:
+            pauses.append((info["generation"], (time.perf_counter() - started) * 1000))
+
+    gc.callbacks.append(callback)
+    return pauses
+
+
+def memory_mb() -> dict[str, float]:
+    """Resident now, and the peak (high-water mark) of this process, in MB."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    # ru_maxrss is in KiB on Linux: the same peak where /proc is missing.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rss": fields.get("VmRSS", float("nan")), "peak": fields.get("VmHWM", peak)}
+
+
+async def run(kind: str) -> None:
+    calls: list[dict[str, float]] = []
+    if kind == "real":
+        client = await _real_bot()
+        calls = time_searches()
+    else:
+        point_discord_py_at(os.environ["DISCORD_API_BASE_URL"], os.environ["DISCORD_GATEWAY_URL"])
+        client = BareBot()
+    await client.login(os.environ["DISCORD_TOKEN"])  # runs setup_hook: commands synced
+    task = asyncio.create_task(client.connect())
+    await client.wait_until_ready()
+    pauses = time_collections()
+    print(f"ready {memory_mb()['rss']:.1f}", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    gc.callbacks.clear()
+    report = {**memory_mb(), "calls": calls, "gc": pauses}
+    await client.close()
+    await asyncio.wait_for(task, timeout=10)
+    database = getattr(client, "database", None)
+    if database is not None:
+        await database.dispose()
+    print(json.dumps(report), flush=True)
+
+
+def main() -> None:
+    kind = sys.argv[1] if len(sys.argv) == 2 else ""
+    if kind not in ("real", "bare"):
+        raise SystemExit("usage: _child.py real|bare")
+    profile_to = os.environ.get("BENCH_PROFILE")
+    if not profile_to:
+        asyncio.run(run(kind))
+        return
+    profiler = cProfile.Profile()
+    profiler.runcall(asyncio.run, run(kind))
+    profiler.dump_stats(profile_to)
+
+
+if __name__ == "__main__":
+    main()

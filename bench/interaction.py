@@ -1,0 +1,336 @@
+"""Interaction round trip and memory: `/partnership search` against a bare discord.py bot.
+
+    .venv/bin/python bench/interaction.py [--entries 100000] [--requests 300]
+        [--backend sqlite|postgresql] [--quick] [--profile FILE]
+
+The parent process fills a fresh database (bench/search.py's generator), runs two
+Discord doubles and starts each bot in a process of its own (bench/_child.py): the
+real bot on the filled database, and a bare discord.py client answering `/ping`
+(the floor). It then sends, alternately, a search and a ping, and takes each round
+trip from the double: INTERACTION_CREATE written to the first callback received.
+Each child reports its own peak RSS, so neither counts the double nor the filler.
+
+Targets: search median within 3x the floor's, p99 within 5x; peak RSS within 40 MB
+of the bare bot's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# bench/ is not a package: run as a script, its siblings import by their own names.
+from search import COMMON, GUILD, PG_SERVER, PHRASES, _admin, _analyze, _filters, _typoed_fragment
+from search import fill as fill_entries
+
+from bot.double import Channel, DiscordDouble, Member
+from storage.db import Database
+
+HERE = Path(__file__).resolve().parent
+MEDIAN_RATIO, P99_RATIO, RSS_MARGIN_MB = 3.0, 5.0, 40.0
+START_TIMEOUT = 90.0
+QUICK_ENTRIES, QUICK_REQUESTS = 2_000, 30
+
+
+def machine() -> list[str]:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    return [
+        f"CPU: {cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+    ]
+
+
+@contextlib.asynccontextmanager
+async def filled_database(backend: str, entries: int) -> AsyncIterator[tuple[str, list[dict]]]:
+    """A fresh migrated database with `entries` in GUILD (dropped after): its URL and a
+    sample of its rows."""
+    with tempfile.TemporaryDirectory() as folder:
+        drop = None
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        else:
+            name = f"pb_bench_{uuid.uuid4().hex[:8]}"
+            await _admin(f'CREATE DATABASE "{name}"')
+            url, drop = f"{PG_SERVER}/{name}", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        try:
+            db = Database(url)
+            try:
+                await db.upgrade()
+                seconds, sample = await fill_entries(db, entries, random.Random(20261125))
+                await _analyze(db)
+                if backend == "postgresql":
+                    async with db.engine.connect() as connection:
+                        version = await connection.exec_driver_sql("SHOW server_version")
+                        print(f"PostgreSQL {version.scalar()}")
+            finally:
+                await db.dispose()
+            print(f"filled {entries:,} entries (+3,000 in other guilds) in {seconds:.1f} s")
+            yield url, sample
+        finally:
+            if drop:
+                await _admin(drop)
+
+
+# --- the bots, each in its own process ---------------------------------------------------
+
+
+@dataclass
+class Scene:
+    """A double with one guild, a channel and a member, and a bot process connected to it."""
+
+    double: DiscordDouble
+    channel: Channel
+    member: Member
+    process: asyncio.subprocess.Process | None = None
+    ready_mb: float = math.nan
+    report: dict[str, Any] = field(default_factory=dict)  # the child's last line
+    violations: list[str] = field(default_factory=list)  # what Discord would have refused
+
+
+async def start_scene(kind: str, database_url: str = "", profile: str | None = None) -> Scene:
+    double = DiscordDouble()
+    guild = double.add_guild("Wikimedia ES", guild_id=GUILD)
+    scene = Scene(double, guild.add_text_channel("general"), guild.add_member("Ben"))
+    await double.start()
+    env = os.environ | {
+        "DISCORD_TOKEN": double.token,
+        "DISCORD_API_BASE_URL": double.api_base_url,
+        "DISCORD_GATEWAY_URL": double.gateway_url,
+        "DATABASE_URL": database_url,
+    }
+    if profile:
+        env["BENCH_PROFILE"] = profile
+    scene.process = await asyncio.create_subprocess_exec(
+        *(sys.executable, str(HERE / "_child.py"), kind),
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert scene.process.stdout is not None
+    line = await asyncio.wait_for(scene.process.stdout.readline(), START_TIMEOUT)
+    if not line.startswith(b"ready"):
+        raise RuntimeError(f"the {kind} bot did not start (exit {await scene.process.wait()})")
+    scene.ready_mb = float(line.split()[1])
+    return scene
+
+
+async def stop_scene(scene: Scene) -> None:
+    """Stop the bot (collecting its report), then its double."""
+    process = scene.process
+    try:
+        if process is not None and process.returncode is None:
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(b"stop\n")
+            await process.stdin.drain()
+            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            scene.report = json.loads(line) if line.strip() else {}
+            await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()
+        await scene.double.stop()
+        scene.violations = [str(violation) for violation in scene.double.violations]
+
+
+# --- the requests --------------------------------------------------------------------------
+
+Request = tuple[str, dict[str, Any]]  # (kind of query, options of /partnership search)
+
+
+def search_requests(rng: random.Random, sample: list[dict[str, Any]], n: int) -> list[Request]:
+    """`n` searches, taking turns over the kinds of query people type."""
+    rare = [row["summary"].split()[-2] for row in sample]
+
+    def typo() -> Request:
+        return "typo'd names", {
+            "query": _typoed_fragment(rng, rng.choice(sample)["name"], rng.randint(1, 3))
+        }
+
+    def filtered() -> Request:
+        chosen = _filters(rng)
+        options: dict[str, Any] = {"query": rng.choice(COMMON + rare[:20])}
+        for option in ("kind", "area", "status", "steward"):
+            value = getattr(chosen, option)
+            if value is not None:
+                options[option] = value.value
+        if chosen.models_only:
+            options["models"] = True
+        return "with filters", options
+
+    makers: list[Callable[[], Request]] = [
+        lambda: ("common words", {"query": rng.choice(COMMON)}),
+        lambda: ("rare words", {"query": rng.choice(rare)}),
+        typo,
+        lambda: ("phrases, OR, -not", {"query": rng.choice(PHRASES)}),
+        filtered,
+    ]
+    return [makers[i % len(makers)]() for i in range(n)]
+
+
+async def round_trip(scene: Scene, command: str, options: dict[str, Any]) -> float:
+    """Milliseconds from INTERACTION_CREATE written to the first callback received."""
+    double = scene.double
+    ix = await double.slash(scene.member, command, options, channel=scene.channel)
+    response = await ix.response()
+    if response.message is not None and response.message.components:
+        # The pager then fetches @original: let that finish so that requests never overlap
+        # (the double signals no event for a read; 3 s at most).
+        for _ in range(3000):
+            if any(r.method == "GET" and ix.token in r.path for r in reversed(double.requests)):
+                break
+            await asyncio.sleep(0.001)
+    assert ix.latency is not None
+    return ix.latency * 1000
+
+
+async def measure(real: Scene, bare: Scene, searches: list[Request], warmup: int) -> dict:
+    """Alternate search and ping, so that drift on the machine weighs on both alike."""
+    timings: dict[str, list[float]] = {"search": [], "floor": []}
+    by_kind: dict[str, list[float]] = {}
+    for i, (kind, options) in enumerate(searches[:warmup] + searches):
+        search_ms = await round_trip(real, "partnership search", options)
+        floor_ms = await round_trip(bare, "ping", {})
+        if i >= warmup:
+            timings["search"].append(search_ms)
+            timings["floor"].append(floor_ms)
+            by_kind.setdefault(kind, []).append(search_ms)
+    return {"timings": timings, "by_kind": by_kind, "warmup": warmup}
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def summary(values: list[float]) -> tuple[float, float, float, float]:
+    """Median, p95, p99 (nearest rank) and max."""
+    ordered = sorted(values)
+
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+    return statistics.median(ordered), rank(0.95), rank(0.99), ordered[-1]
+
+
+def row(name: str, values: list[float], indent: int = 2) -> None:
+    figures = " ".join(f"{figure:8.2f}" for figure in summary(values))
+    print(f"{' ' * indent}{name:{30 - indent}s} {figures}")
+
+
+def callback_check_ms(double: DiscordDouble) -> float:
+    """The double's own share of a round trip: checking callback bodies against OpenAPI."""
+    template = "/interactions/{interaction_id}/{interaction_token}/callback"
+    bodies = [r.body for r in double.requests if r.route == template]
+    started = time.perf_counter()
+    for body in bodies:
+        double.openapi.problems("POST", template, body)
+    return (time.perf_counter() - started) * 1000 / max(1, len(bodies))
+
+
+def gc_line(name: str, scene: Scene) -> str:
+    pauses = scene.report.get("gc", [])
+    full = [ms for generation, ms in pauses if generation == 2]
+    longest = max((ms for _, ms in pauses), default=0.0)
+    return f"{name} {len(pauses)} collections ({len(full)} full), longest {longest:.1f} ms"
+
+
+def report(result: dict, real: Scene, bare: Scene) -> bool:
+    timings, by_kind = result["timings"], result["by_kind"]
+    print(f"\nround trip, ms ({len(timings['search'])} of each after {result['warmup']} warm-up)")
+    print(f"  {'':28s} {'median':>8s} {'p95':>8s} {'p99':>8s} {'max':>8s}")
+    row("search (real bot)", timings["search"])
+    row("floor (bare bot, /ping)", timings["floor"])
+    for kind, values in by_kind.items():
+        row(f"search: {kind}", values, indent=4)
+    calls = real.report.get("calls", [])[result["warmup"] :]
+    if calls:
+        print("  inside the real bot:")
+        row("search_entries()", [c["search"] for c in calls], indent=4)
+        row("render.search_page()", [c["render"] for c in calls if "render" in c], indent=4)
+    checked = callback_check_ms(real.double), callback_check_ms(bare.double)
+    print(
+        "  the double's OpenAPI check of a callback body (within the round trip): "
+        f"search {checked[0]:.2f} ms, floor {checked[1]:.2f} ms"
+    )
+    print(f"  GC since ready: {gc_line('real bot', real)}; {gc_line('bare bot', bare)}")
+    search, floor = summary(timings["search"]), summary(timings["floor"])
+    median_ratio, p99_ratio = search[0] / floor[0], search[2] / floor[2]
+    real_peak, bare_peak = real.report.get("peak", math.nan), bare.report.get("peak", math.nan)
+    extra = real_peak - bare_peak
+    print("\nRSS, MB (each bot's own process): once ready -> peak")
+    print(f"  real bot: {real.ready_mb:7.1f} -> {real_peak:7.1f}")
+    print(f"  bare bot: {bare.ready_mb:7.1f} -> {bare_peak:7.1f}")
+    checks = [
+        (
+            f"search/floor median {median_ratio:.2f}x (target <= {MEDIAN_RATIO:g}x)",
+            median_ratio <= MEDIAN_RATIO,
+        ),
+        (
+            f"search/floor p99    {p99_ratio:.2f}x (target <= {P99_RATIO:g}x)",
+            p99_ratio <= P99_RATIO,
+        ),
+        (
+            f"peak RSS over bare  {extra:.1f} MB (target <= {RSS_MARGIN_MB:g} MB)",
+            extra <= RSS_MARGIN_MB,
+        ),
+    ]
+    print()
+    for text, ok in checks:
+        print(f"  {'PASS' if ok else 'FAIL'}  {text}")
+    return all(ok for _, ok in checks)
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300, help="timed searches (and pings)")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_ENTRIES:,} entries, {QUICK_REQUESTS} requests"
+    )
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the real bot's process")
+    args = parser.parse_args()
+    if args.quick:
+        args.entries, args.requests = QUICK_ENTRIES, QUICK_REQUESTS
+    for line in machine():
+        print(line)
+    warmup = min(30, max(5, args.requests // 5))
+    async with filled_database(args.backend, args.entries) as (url, sample):
+        searches = search_requests(random.Random(7), sample, args.requests)
+        async with contextlib.AsyncExitStack() as stack:
+            # One after the other: on a small machine, two start-ups at once slow both.
+            bare = await start_scene("bare")
+            stack.push_async_callback(stop_scene, bare)
+            real = await start_scene("real", url, args.profile)
+            stack.push_async_callback(stop_scene, real)
+            result = await measure(real, bare, searches, warmup)
+    violations = real.violations + bare.violations
+    if violations:
+        raise AssertionError("a bot broke Discord's rules:\n  " + "\n  ".join(violations))
+    ok = report(result, real, bare)
+    print("\nRESULT:", "ALL PASS" if ok else "SOME FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
