@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -72,6 +73,10 @@ class PartnerBot(discord.AutoShardedClient):
             self.waker = Waker(self.clock, self.dispatchers())
             self.waker.start()
         await self.sync_commands(force=self.force_sync)
+        # Everything loaded so far lives as long as the bot: keep it out of the
+        # collector's full passes, which otherwise stall replies for ~100 ms.
+        gc.collect()
+        gc.freeze()
 
     def dispatchers(self) -> list[Dispatcher]:
         """The scheduled features; each finds its due work in the database."""

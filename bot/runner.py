@@ -18,12 +18,20 @@ log = logging.getLogger(__name__)
 
 
 async def create_bot(
-    settings: Settings, *, clock: Clock | None = None, **client_options: Any
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate_separately: bool = True,
+    **client_options: Any,
 ) -> PartnerBot:
-    """A bot ready to start: discord.py aimed at the configured servers, database migrated."""
+    """A bot ready to start: discord.py aimed at the configured servers, database migrated.
+
+    Migrations run in a child process by default, so Alembic (about 12 MB) does not
+    stay in the long-running bot's memory.
+    """
     point_discord_py_at(settings.discord_api_base_url, settings.discord_gateway_url)
     database = Database(settings.database_url)
-    await database.upgrade()
+    await database.upgrade(separate_process=migrate_separately)
     return PartnerBot(settings, database, clock=clock, **client_options)
 
 

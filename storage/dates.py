@@ -38,8 +38,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateparser import DateDataParser
-
 from storage.errors import InvalidInput
 from storage.text import fold
 
@@ -351,6 +349,8 @@ def _dateparser(text: str, context: _Context, base: datetime) -> tuple[datetime,
         "PREFER_DAY_OF_MONTH": "first",
         "RETURN_TIME_AS_PERIOD": True,
     }
+    from dateparser import DateDataParser  # on first use: the bot seldom needs its ~3 MB
+
     data = DateDataParser(languages=context.languages, settings=settings).get_date_data(text)
     return None if data.date_obj is None else (data.date_obj, data.period)
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -63,14 +65,33 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
-    async def upgrade(self) -> None:
-        await asyncio.to_thread(upgrade, self.url)
+    async def upgrade(self, *, separate_process: bool = False) -> None:
+        """Apply migrations; in a separate process, Alembic never loads into this one."""
+        if not separate_process:
+            await asyncio.to_thread(upgrade, self.url)
+            return
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "import sys; from storage.db import upgrade; upgrade(sys.argv[1])",
+            self.url,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, errors = await process.communicate()
+        if process.returncode:
+            raise MigrationFailed(errors.decode(errors="replace").strip().splitlines()[-1:])
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
+class MigrationFailed(RuntimeError):
+    """The migrations could not be applied; the message is Alembic's last line."""
+
+
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -79,8 +100,12 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations (blocking: Alembic's env runs its own event loop)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape as html_escape
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import wikitextparser
 from pydantic import model_validator
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +30,9 @@ from storage.models import Area, Entry, EntryKind, Status, Steward
 from storage.schemas import EntryInput
 from storage.services import entries
 from storage.text import fold
+
+if TYPE_CHECKING:
+    import wikitextparser
 
 FORMATS = ("csv", "json", "wikitext")
 EXPORT_ONLY = ("id", "created_at", "updated_at")
@@ -283,6 +285,8 @@ def _wiki_plain(cell: str | None) -> str:
     """A cell's wikitext as plain text: entities decoded, `<br>` as newlines, markup dropped."""
     if not cell or not _WIKI_MARKUP.search(cell):
         return (cell or "").strip()
+    import wikitextparser  # on first use: the running bot seldom needs its ~4 MB
+
     parsed = wikitextparser.parse(cell)
     for tag in parsed.get_tags("br"):
         tag.string = "\n"
@@ -304,6 +308,8 @@ def _wikitext_row_lines(text: str, table: wikitextparser.Table) -> list[int]:
 
 
 def _wikitext(text: str) -> Parsed:
+    import wikitextparser
+
     # The first table whose first row names a "name" column is the directory.
     for table in wikitextparser.parse(text).tables:
         grid = table.data(span=False)

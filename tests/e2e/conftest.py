@@ -61,7 +61,9 @@ async def start_bot(
         **settings,
     )
     # discord.py waits 2 s after the last GUILD_CREATE before on_ready; the double is quick.
-    bot = await create_bot(settings, clock=clock, guild_ready_timeout=0.05)
+    bot = await create_bot(
+        settings, clock=clock, migrate_separately=False, guild_ready_timeout=0.05
+    )
     task = asyncio.create_task(bot.start(settings.discord_token))
     await double.wait_until_ready(sessions=sessions)
     for _ in range(200):
