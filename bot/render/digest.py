@@ -184,11 +184,11 @@ def render_digest(
     return [_payload(message) for message in pack_messages(embeds)]
 
 
-def noticeone_line(notice: DigestNotice, *, locale: str) -> str:
+def notice_text(notice: DigestNotice, *, locale: str) -> str:
     """What moderators are told about a digest the bot turned off (also for /digest list)."""
     key = _NOTICE_KEYS.get(notice.reason, "digest-notice-channel-gone")
     return t(locale, key, notice.channel_id)
 
 
 def render_notice(notice: DigestNotice, *, locale: str) -> Payload:
-    return _payload([{"description": noticeone_line(notice, locale=locale), "color": COLOR_LATE}])
+    return _payload([{"description": notice_text(notice, locale=locale), "color": COLOR_LATE}])
