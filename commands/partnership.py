@@ -10,7 +10,7 @@ from discord import app_commands
 from bot.context import guild_id_of, require_moderator, user_locale
 from bot.i18n import t
 from bot.render import entries as render
-from bot.render.views import Pager
+from bot.render.views import send_paged
 from commands.common import bot_of, choices, entry_autocomplete
 from storage import search, transfer
 from storage.models import Area, EntryKind, Status, Steward
@@ -25,6 +25,18 @@ partnership = app_commands.Group(
     description="Search, show and propose alliances and partnerships",
     guild_only=True,
 )
+
+
+def _search_embed(page: search.SearchPage, offset: int, title: str, locale: str) -> discord.Embed:
+    return render.search_page(
+        page.entries,
+        total=page.total,
+        offset=offset,
+        per_page=PER_PAGE,
+        title=title,
+        locale=locale,
+        capped=page.total_capped,
+    )
 
 
 @partnership.command(name="search")
@@ -71,15 +83,7 @@ async def search_command(
                 limit=PER_PAGE,
                 offset=offset,
             )
-        embed = render.search_page(
-            page.entries,
-            total=page.total,
-            offset=offset,
-            per_page=PER_PAGE,
-            title=title,
-            locale=locale,
-        )
-        return embed, page.total
+        return _search_embed(page, offset, title, locale), page.total
 
     async with database.sessions() as session:
         first = await search.search_entries(
@@ -96,17 +100,10 @@ async def search_command(
             ephemeral=True,
         )
         return
-    embed = render.search_page(
-        first.entries, total=first.total, offset=0, per_page=PER_PAGE, title=title, locale=locale
+    embed = _search_embed(first, 0, title, locale)
+    await send_paged(
+        interaction, embed, total=first.total, per_page=PER_PAGE, load=load, locale=locale
     )
-    if first.total <= PER_PAGE:
-        await interaction.response.send_message(embed=embed)
-        return
-    pager = Pager(
-        owner_id=interaction.user.id, locale=locale, load=load, total=first.total, per_page=PER_PAGE
-    )
-    await interaction.response.send_message(embed=embed, view=pager)
-    pager.message = await interaction.original_response()
 
 
 @partnership.command(name="show")
@@ -156,14 +153,7 @@ async def list_command(interaction: discord.Interaction, status: str | None = No
     if total == 0:
         await interaction.response.send_message(t(locale, "list-empty"), ephemeral=True)
         return
-    if total <= PER_PAGE:
-        await interaction.response.send_message(embed=embed)
-        return
-    pager = Pager(
-        owner_id=interaction.user.id, locale=locale, load=load, total=total, per_page=PER_PAGE
-    )
-    await interaction.response.send_message(embed=embed, view=pager)
-    pager.message = await interaction.original_response()
+    await send_paged(interaction, embed, total=total, per_page=PER_PAGE, load=load, locale=locale)
 
 
 @partnership.command(name="export")

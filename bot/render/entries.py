@@ -46,8 +46,16 @@ def entry_line(entry: Entry, locale: str) -> str:
 
 
 def search_page(
-    entries: Sequence[Entry], *, total: int, offset: int, per_page: int, title: str, locale: str
+    entries: Sequence[Entry],
+    *,
+    total: int,
+    offset: int,
+    per_page: int,
+    title: str,
+    locale: str,
+    capped: bool = False,
 ) -> discord.Embed:
+    """A page of results; `capped`: there are more than `total` matches, only these were ranked."""
     page = offset // per_page + 1
     pages = max(1, ceil(total / per_page))
     body = "\n\n".join(entry_line(entry, locale) for entry in entries)
@@ -56,7 +64,8 @@ def search_page(
         description=truncate(body, EMBED_DESCRIPTION),
         colour=BRAND,
     )
-    embed.set_footer(text=t(locale, "search-footer", page, pages, total))
+    footer = "search-footer-capped" if capped else "search-footer"
+    embed.set_footer(text=t(locale, footer, page, pages, total))
     return embed
 
 

@@ -70,3 +70,23 @@ class Pager(View):
             except discord.HTTPException as exc:
                 # The message was deleted or its token expired: nothing left to update.
                 log.debug("could not disable pager buttons: %s", exc)
+
+
+async def send_paged(
+    interaction: discord.Interaction,
+    embed: discord.Embed,
+    *,
+    total: int,
+    per_page: int,
+    load: PageLoader,
+    locale: str,
+) -> None:
+    """Answer with the first page, and Previous/Next only when there is more than one."""
+    if total <= per_page:
+        await interaction.response.send_message(embed=embed)
+        return
+    pager = Pager(
+        owner_id=interaction.user.id, locale=locale, load=load, total=total, per_page=per_page
+    )
+    await interaction.response.send_message(embed=embed, view=pager)
+    pager.message = await interaction.original_response()
