@@ -1,0 +1,101 @@
+"""Run every benchmark and write their output into README.md's benchmarks section.
+
+The figures in the README are what these scripts printed on the machine named
+there: nobody types them. Usage: `.venv/bin/python bench/report.py [--quick]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+RUNS = [
+    ("Search (100,000 entries)", ["bench/search.py", "--backend", "both"], ["--entries", "5000"]),
+    (
+        "Interaction round trip vs a bare bot, and peak RSS (SQLite)",
+        ["bench/interaction.py", "--backend", "sqlite"],
+        ["--quick"],
+    ),
+    (
+        "Interaction round trip vs a bare bot, and peak RSS (PostgreSQL)",
+        ["bench/interaction.py", "--backend", "postgresql"],
+        ["--quick"],
+    ),
+    ("Digest build", ["bench/digest.py"], ["--runs", "5", "--guilds", "20"]),
+    ("Reminder lateness", ["bench/reminders.py"], ["--quick"]),
+    ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),
+]
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def run(title: str, command: list[str]) -> str:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, *command], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    took = time.monotonic() - started
+    output = (result.stdout + result.stderr).strip()
+    status = "" if result.returncode == 0 else f" (exit {result.returncode}: a target missed)"
+    return (
+        f"### {title}\n\n`python {' '.join(command)}` — {took:.0f} s{status}\n\n"
+        f"```\n{output}\n```\n"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check the wiring")
+    parser.add_argument("--only", help="run only benchmarks whose title contains this")
+    args = parser.parse_args()
+    sections = []
+    for title, command, quick in RUNS:
+        if args.only and args.only.lower() not in title.lower():
+            continue
+        if not (ROOT / command[0]).exists():
+            continue
+        print(f"running {title}…", file=sys.stderr)
+        sections.append(run(title, command + (quick if args.quick else [])))
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = (
+        f"{START}\nRun on {stamp}, on {machine()}. "
+        f"Written by `bench/report.py`{' (quick sizes)' if args.quick else ''}.\n\n"
+        + "\n".join(sections)
+        + END
+    )
+    text = README.read_text(encoding="utf-8")
+    if START in text and END in text:
+        text = text[: text.index(START)] + body + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n## Benchmarks\n\n" + body + "\n"
+    README.write_text(text, encoding="utf-8")
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
