@@ -17,20 +17,30 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
     from commands import editing, proposals  # noqa: F401
     from commands.digest import digest_group
     from commands.help import help_command
+    from commands.milestone import milestone_group
     from commands.partnership import partnership
     from commands.preferences import my_timezone
     from commands.review import review_group
     from commands.settings import settings_group
 
-    return [partnership, review_group, settings_group, digest_group, my_timezone, help_command]
+    return [
+        partnership,
+        review_group,
+        settings_group,
+        digest_group,
+        milestone_group,
+        my_timezone,
+        help_command,
+    ]
 
 
 def register_all(bot: PartnerBot) -> None:
+    from commands.reminder_buttons import ReminderButton, ReminderPick
     from commands.review import ReviewButton
 
     for command in all_commands():
         bot.tree.add_command(command)
-    bot.add_dynamic_items(ReviewButton)
+    bot.add_dynamic_items(ReviewButton, ReminderButton, ReminderPick)
 
 
 def dispatchers(bot: PartnerBot) -> list[Dispatcher]:

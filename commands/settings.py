@@ -11,6 +11,8 @@ from bot.context import guild_id_of, require_manage_guild, user_locale
 from bot.i18n import languages, t
 from bot.render import entries as render
 from commands.common import bot_of
+from commands.milestone import wake_reminders
+from storage.services import reminders
 from storage.services.settings import get_settings, timezone_names, update_settings
 
 settings_group = app_commands.Group(
@@ -75,6 +77,11 @@ async def review_channel(interaction: discord.Interaction, channel: discord.Text
 async def reminder_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
     """Choose the channel for milestone reminders."""
     await _update(interaction, reminder_channel_id=channel.id)
+    # Reminders that failed in the old channel (gone, or closed to the bot) go out here.
+    bot = bot_of(interaction)
+    async with bot.database.transaction() as session:
+        await reminders.requeue_failed(session=session, guild_id=guild_id_of(interaction))
+    await wake_reminders(bot)
 
 
 async def timezone_autocomplete(

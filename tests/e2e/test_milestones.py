@@ -1,0 +1,340 @@
+"""/milestone and the reminder buttons, through the real bot and the double.
+
+Reminder tests run the bot on a FixedClock: the test moves time and runs the
+dispatchers itself (`bot.waker.run_all()`), so nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.double import Channel, Member, Message
+from storage.clock import FixedClock
+from storage.models import Milestone
+from storage.services import entries, milestones
+from tests.e2e.conftest import World, start_bot, stop_bot
+
+ENTRY = "Wiki-to-print"
+DAY = timedelta(days=1)
+FULL_DATE = re.compile(r"<t:(\d+):F>")
+
+
+@pytest.fixture
+async def clock(world: World, e2e_db_url: str) -> FixedClock:
+    """The world's bot, restarted on a clock that moves only when the test says."""
+    fixed = FixedClock(datetime.now(UTC))
+    await stop_bot(world.bot, world.bot_task)
+    world.bot, world.bot_task = await start_bot(world.double, e2e_db_url, clock=fixed)
+    return fixed
+
+
+async def add(
+    world: World, user: Member, *, locale: str | None = None, **options: object
+) -> Message:
+    """/milestone add on ENTRY as `user`; returns the answer."""
+    ix = await world.double.slash(
+        user, "milestone add", {"entry": ENTRY, **options}, channel=world.general, locale=locale
+    )
+    return (await ix.response()).message
+
+
+async def stored(world: World, title: str) -> Milestone | None:
+    async with world.bot.database.sessions() as session:
+        found, _ = await milestones.list_milestones(
+            session=session, guild_id=world.guild.id, include_done=True, limit=500
+        )
+    return next((m for m in found if m.title == title), None)
+
+
+async def run(
+    world: World,
+    command: str,
+    user: Member,
+    options: dict[str, object],
+    channel: Channel | None = None,
+) -> Message:
+    ix = await world.double.slash(user, command, options, channel=channel or world.general)
+    return (await ix.response()).message
+
+
+async def set_reminder_channel(world: World, channel: Channel | None = None) -> None:
+    await run(
+        world, "settings reminder-channel", world.moderator, {"channel": channel or world.reminders}
+    )
+
+
+def ids(message: Message) -> list[str]:
+    return [c["custom_id"] for c in message.walk_components() if c.get("custom_id")]
+
+
+def unseen(world: World) -> list[Message]:
+    """Reminder-channel posts no wait has returned yet."""
+    return [m for m in world.double.messages(world.reminders) if m.kind == "post" and not m.awaited]
+
+
+async def click(world: World, user: Member, message: Message, custom_id: str) -> Message:
+    ix = await world.double.click(user, message, custom_id)
+    return (await ix.response()).message
+
+
+async def past_first_reminder(
+    world: World, clock: FixedClock, title: str, coordinator: Member | None = None
+) -> Milestone:
+    """A milestone due in 2 days; then the clock passes its 1-day reminder and it is sent."""
+    await set_reminder_channel(world)
+    who = {"coordinator": coordinator} if coordinator else {}
+    await add(world, world.moderator, title=title, due="in 2 days", **who)
+    milestone = await stored(world, title)
+    assert milestone is not None
+    clock.advance(DAY + timedelta(minutes=1))
+    await world.bot.waker.run_all()
+    return milestone
+
+
+async def first_reminder(
+    world: World, clock: FixedClock, title: str, coordinator: Member
+) -> tuple[Milestone, Message]:
+    milestone = await past_first_reminder(world, clock, title, coordinator)
+    return milestone, await world.double.wait_for_message(world.reminders)
+
+
+# --- adding: dates in the member's words -----------------------------------------------------
+
+
+async def test_add_reads_english_and_echoes_the_time(world: World) -> None:
+    registered = {c["name"]: c for c in world.double.registered_commands()}
+    assert registered["milestone"]["name_localizations"]["es-ES"] == "hito"
+    choices = await world.double.autocomplete(
+        world.volunteer, "milestone add", {"entry": "wiki-to"}, focused="entry"
+    )
+    entry = next(c for c in choices if c["name"] == ENTRY)
+    answer = await add(
+        world, world.volunteer, entry=entry["value"], title="Print run", due="in 2 weeks at 5pm"
+    )
+    assert not answer.ephemeral and "Print run" in answer.content
+    assert "<t:" in answer.content and ":R>" in answer.content
+    milestone = await stored(world, "Print run")
+    assert milestone is not None and milestone.created_by == world.volunteer.id
+    assert int(FULL_DATE.search(answer.content)[1]) == int(milestone.due_at.timestamp())
+    assert (milestone.due_at.hour, milestone.due_at.minute) == (17, 0)  # the default zone: UTC
+    assert 13 <= (milestone.due_at - datetime.now(UTC)).days <= 14
+    assert "reminder channel" in answer.content  # none set yet: the member is told
+    assert not world.double.pings(answer)
+
+
+async def test_add_reads_spanish_in_the_members_zone(world: World) -> None:
+    zone = await run(world, "my-timezone", world.moderator, {"name": "Europe/Madrid"})
+    assert zone.ephemeral
+    answer = await add(
+        world,
+        world.moderator,
+        locale="es-ES",
+        title="Informe",
+        due="el próximo viernes a las 17:00",
+    )
+    assert "Hito «Informe» añadido" in answer.content and FULL_DATE.search(answer.content)
+    milestone = await stored(world, "Informe")
+    assert milestone is not None
+    local = milestone.due_at.astimezone(ZoneInfo("Europe/Madrid"))
+    assert (local.weekday(), local.hour, local.minute) == (4, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("2020-01-01", "already passed: <t:1577865600:F>"),  # 09:00 in Madrid: the default hour
+        ("someday maybe", "could not understand “someday maybe”"),
+        ("next friday " * 10, "too long for a date: at most 100 characters"),
+        ("2027-03-28 02:30", "does not exist in your time zone"),  # Madrid skips 02:00-03:00
+    ],
+)
+async def test_bad_dates_refused_politely(world: World, due: str, expected: str) -> None:
+    await run(world, "my-timezone", world.volunteer, {"name": "Europe/Madrid"})
+    answer = await add(world, world.volunteer, title="Never stored", due=due)
+    assert answer.ephemeral and expected in answer.content, answer.content
+    assert await stored(world, "Never stored") is None
+
+
+async def test_milestone_autocomplete_lists_title_entry_and_date(world: World) -> None:
+    await add(world, world.volunteer, title="Launch party", due="2099-05-01 10:00")
+    choices = await world.double.autocomplete(
+        world.volunteer, "milestone done", {"milestone": "launch"}, focused="milestone"
+    )
+    assert [c["name"] for c in choices] == [f"Launch party — {ENTRY} · 2099-05-01 10:00"]
+    by_entry = await world.double.autocomplete(
+        world.volunteer, "milestone edit", {"milestone": "wiki-to"}, focused="milestone"
+    )
+    assert choices[0] in by_entry
+    done = await run(world, "milestone done", world.moderator, {"milestone": choices[0]["value"]})
+    assert "«Launch party» está hecho" in done.content  # the moderator reads Spanish
+    milestone = await stored(world, "Launch party")
+    assert milestone is not None and milestone.done_at is not None
+    typed = await run(world, "milestone done", world.moderator, {"milestone": "Launch party"})
+    assert typed.ephemeral and "Elige el hito de la lista" in typed.content
+
+
+# --- list, edit, remove: who may ----------------------------------------------------------
+
+
+async def test_list_mine_edit_and_remove_permissions(world: World) -> None:
+    await add(
+        world, world.volunteer, title="Ben's task", due="in 3 days", coordinator=world.volunteer
+    )
+    await add(
+        world, world.volunteer, title="Cleo's task", due="in 4 days", coordinator=world.stranger
+    )
+    mine = await run(world, "milestone list", world.volunteer, {"mine": True})
+    text = mine.embeds[0]["description"]
+    assert "Ben's task" in text and "Cleo's task" not in text
+    assert mine.embeds[0]["title"] == "Milestones you coordinate"
+    everything = await run(world, "milestone list", world.volunteer, {"entry": ENTRY})
+    assert "Cleo's task" in everything.embeds[0]["description"]
+    assert not world.double.pings(everything)
+
+    bens = await stored(world, "Ben's task")
+    assert bens is not None
+    refused = await run(
+        world, "milestone edit", world.stranger, {"milestone": str(bens.id), "title": "Mine now"}
+    )
+    assert refused.ephemeral and "Only this milestone's coordinator" in refused.content
+    edited = await run(
+        world,
+        "milestone edit",
+        world.volunteer,
+        {"milestone": str(bens.id), "title": "Ben's report", "due": "in 5 days"},
+    )
+    assert "Ben's report" in edited.content and FULL_DATE.search(edited.content)
+    after = await stored(world, "Ben's report")
+    assert after is not None and after.due_at > bens.due_at + DAY
+    nothing = await run(world, "milestone edit", world.volunteer, {"milestone": str(bens.id)})
+    assert nothing.ephemeral and "Nothing to change" in nothing.content
+
+    refused = await run(world, "milestone remove", world.stranger, {"milestone": str(bens.id)})
+    assert refused.ephemeral and await stored(world, "Ben's report") is not None
+    removed = await run(world, "milestone remove", world.moderator, {"milestone": str(bens.id)})
+    assert "Se quitó el hito «Ben's report»" in removed.content  # the moderator reads Spanish
+    assert await stored(world, "Ben's report") is None
+    other_guild = await run(world, "milestone list", world.other_member, {}, world.other_channel)
+    assert other_guild.ephemeral and "No open milestones" in other_guild.content
+
+
+# --- reminders and their buttons -------------------------------------------------------------
+
+
+async def test_reminder_pings_the_coordinator_and_done_stops_it(
+    world: World, clock: FixedClock
+) -> None:
+    milestone, reminder = await first_reminder(world, clock, "Final report", world.volunteer)
+    assert world.double.pings(reminder) == {world.volunteer.id}
+    assert "Final report" in reminder.content
+    assert ids(reminder) == [
+        f"ms:done:{milestone.id}",
+        *(f"ms:snooze:{milestone.id}:{s}" for s in (3600, 86400, 604800)),
+    ]
+    refused = await click(world, world.stranger, reminder, f"ms:done:{milestone.id}")
+    assert refused.ephemeral and "Only this milestone's coordinator" in refused.content
+    assert (await stored(world, "Final report")).done_at is None
+
+    done = await click(world, world.volunteer, reminder, f"ms:done:{milestone.id}")
+    assert "no more reminders" in done.content and not world.double.pings(done)
+    assert (await stored(world, "Final report")).done_at is not None
+    clock.advance(2 * DAY)  # past the due time
+    await world.bot.waker.run_all()
+    assert unseen(world) == []
+
+
+async def test_snooze_moves_the_next_reminder(world: World, clock: FixedClock) -> None:
+    milestone, reminder = await first_reminder(world, clock, "Grant report", world.volunteer)
+    snoozed = await click(world, world.volunteer, reminder, f"ms:snooze:{milestone.id}:86400")
+    assert "Snoozed" in snoozed.content
+    clock.advance(DAY - timedelta(minutes=5))  # past the due time, not yet the snooze's end
+    await world.bot.waker.run_all()
+    assert unseen(world) == []
+    clock.advance(timedelta(minutes=6))
+    await world.bot.waker.run_all()
+    again = await world.double.wait_for_message(world.reminders)
+    assert "Grant report" in again.content and world.double.pings(again) == {world.volunteer.id}
+
+
+async def test_buttons_work_after_a_restart(
+    world: World, clock: FixedClock, e2e_db_url: str
+) -> None:
+    milestone, reminder = await first_reminder(world, clock, "Survives", world.volunteer)
+    await stop_bot(world.bot, world.bot_task)
+    world.bot, world.bot_task = await start_bot(world.double, e2e_db_url, clock=clock)
+    done = await click(world, world.volunteer, reminder, f"ms:done:{milestone.id}")
+    assert "no more reminders" in done.content
+    assert (await stored(world, "Survives")).done_at is not None
+
+
+async def test_after_downtime_each_reminder_arrives_once_marked_late(
+    world: World, clock: FixedClock, e2e_db_url: str
+) -> None:
+    await set_reminder_channel(world)
+    async with world.bot.database.transaction() as session:
+        entry = await entries.find_by_name(session=session, guild_id=world.guild.id, name=ENTRY)
+        for number in range(1, 7):
+            await milestones.add_milestone(
+                session=session,
+                guild_id=world.guild.id,
+                entry_id=entry.id,
+                title=f"Step {number}",
+                due_at=clock.now() + number * DAY,
+                coordinator_id=world.volunteer.id,
+                actor_id=world.moderator.id,
+                now=clock.now(),
+            )
+    await stop_bot(world.bot, world.bot_task)
+    clock.advance(8 * DAY)
+    world.bot, world.bot_task = await start_bot(world.double, e2e_db_url, clock=clock)
+    await world.bot.waker.run_all()  # after the start-up run, whichever came first
+    batch = await world.double.wait_for_message(world.reminders)
+    await world.bot.waker.run_all()
+    assert unseen(world) == []
+    lines = batch.embeds[0]["description"].split("\n")
+    for number in range(1, 7):
+        mine = [line for line in lines if f"Step {number}" in line]
+        assert len(mine) == 1 and "late" in mine[0]
+    assert world.double.pings(batch) == {world.volunteer.id}
+
+    # Six do not fit a row of buttons each: a menu gives the picked one its buttons, privately.
+    step = await stored(world, "Step 3")
+    picked = await world.double.select(world.volunteer, batch, "ms:pick:1", [str(step.id)])
+    actions = (await picked.response()).message
+    assert actions.ephemeral and "Step 3" in actions.content
+    done = await click(world, world.volunteer, actions, f"ms:done:{step.id}")
+    assert "no more reminders" in done.content
+    assert (await stored(world, "Step 3")).done_at is not None
+
+
+async def test_without_coordinator_the_role_is_pinged_and_may_answer(
+    world: World, clock: FixedClock
+) -> None:
+    role = world.guild.add_role("Coordinators")
+    holder = world.guild.add_member("Eve", roles=[role])
+    await run(world, "settings coordinator-role", world.moderator, {"role": role})
+    milestone = await past_first_reminder(world, clock, "Shared task")
+    reminder = await world.double.wait_for_message(world.reminders)
+    assert world.double.pings(reminder) == {role.id}
+    refused = await click(world, world.volunteer, reminder, f"ms:snooze:{milestone.id}:3600")
+    assert refused.ephemeral and (await stored(world, "Shared task")).snoozed_until is None
+    snoozed = await click(world, holder, reminder, f"ms:snooze:{milestone.id}:3600")
+    assert "Snoozed" in snoozed.content
+
+
+async def test_new_reminder_channel_gets_the_failed_reminders(
+    world: World, clock: FixedClock
+) -> None:
+    world.double.revoke_send(world.reminders)
+    milestone = await past_first_reminder(world, clock, "Moved channel", world.volunteer)
+    assert unseen(world) == []  # refused: the reminder is kept as failed
+    fixed = world.guild.add_text_channel("reminders-2")
+    await set_reminder_channel(world, fixed)
+    await world.bot.waker.run_all()
+    late = await world.double.wait_for_message(fixed)
+    assert "Moved channel" in late.content and world.double.pings(late) == {world.volunteer.id}
+    assert f"ms:done:{milestone.id}" in ids(late)
