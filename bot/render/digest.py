@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.i18n import t
 from bot.render.limits import Embed, pack_lines, pack_messages
+from bot.render.reminders import display_title
 from bot.render.text import one_line, timestamp
 from storage.models import EntryKind, Status
 from storage.services.digest import (
@@ -59,7 +60,8 @@ class _Lines:
         return self.t("digest-entry", one_line(ref.name, TEXT_MAX), kind, ref.id)
 
     def milestone(self, key: str, item: MilestoneItem, *times: str) -> str:
-        line = self.t(key, one_line(item.title, TEXT_MAX), self.entry(item.entry), *times)
+        title = one_line(display_title(item.title, self.locale), TEXT_MAX)
+        line = self.t(key, title, self.entry(item.entry), *times)
         if item.coordinator_id is None:
             return line
         return self.t("digest-with-coordinator", line, f"<@{item.coordinator_id}>")

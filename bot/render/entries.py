@@ -16,6 +16,7 @@ from bot.render.limits import (
     pack_lines,
     truncate,
 )
+from bot.render.reminders import display_title
 from bot.render.text import one_line, timestamp, user_text, when
 from storage.models import Entry, GuildSettings, Milestone, Status
 
@@ -146,7 +147,8 @@ def entry_embed(
 def milestone_line(milestone: Milestone, locale: str) -> str:
     mark = "✅" if milestone.done_at else "🗓️"
     who = f" — <@{milestone.coordinator_id}>" if milestone.coordinator_id else ""
-    return f"{mark} {one_line(milestone.title, 120)} · {timestamp(milestone.due_at, 'D')}{who}"
+    title = one_line(display_title(milestone.title, locale), 120)
+    return f"{mark} {title} · {timestamp(milestone.due_at, 'D')}{who}"
 
 
 def settings_embed(settings: GuildSettings, *, locale: str) -> discord.Embed:
