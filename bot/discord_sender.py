@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import discord
@@ -9,8 +11,13 @@ from discord.http import HTTPClient, Route
 
 from bot.sender import ChannelGone, SentMessage
 
+log = logging.getLogger(__name__)
+
 # Unknown channel, missing access/permissions, cannot DM this user.
 _GONE_CODES = {10003, 50001, 50013, 50007}
+# Pauses before each resend after a 5xx discord.py gave up on (it never retries 503).
+# Safe because every send carries its nonce with enforce_nonce: Discord drops a duplicate.
+SERVER_ERROR_PAUSES = (1.0, 2.0)
 
 
 class DiscordSender:
@@ -20,6 +27,15 @@ class DiscordSender:
     async def send(self, channel_id: int, payload: dict[str, Any], *, nonce: str) -> SentMessage:
         body = {**payload, "nonce": nonce, "enforce_nonce": True}
         body.setdefault("allowed_mentions", {"parse": []})
+        for pause in SERVER_ERROR_PAUSES:
+            try:
+                return await self._post(channel_id, body)
+            except discord.DiscordServerError as exc:
+                log.warning("message %s: Discord answered %s; resending", nonce, exc.status)
+                await asyncio.sleep(pause)
+        return await self._post(channel_id, body)
+
+    async def _post(self, channel_id: int, body: dict[str, Any]) -> SentMessage:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         try:
             message = await self.http.request(route, json=body)

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# What a post or edit after the interaction's answer may meet: an error, or a rate limit
+# longer than the client waits (RateLimited is not an HTTPException).
+DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
+
 
 def channel_locale(bot: PartnerBot, settings: GuildSettings) -> str:
     """Posts in channels speak the guild's language."""
@@ -112,18 +116,24 @@ async def _review_message(
 
 
 async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
-    """Post a new proposal to the review channel, if the guild has one."""
+    """Post a new proposal to the review channel, if the guild has one.
+
+    Through the Sender, with a nonce per entry: resent after a Discord 5xx, it is
+    still posted once.
+    """
     async with bot.database.sessions() as session:
         settings = await get_settings(session=session, guild_id=entry.guild_id)
     if settings.review_channel_id is None:
         return
     embed, view = await _review_message(bot, entry, settings)
-    channel = bot.get_partial_messageable(settings.review_channel_id, guild_id=entry.guild_id)
+    payload = {"embeds": [embed.to_dict()], "components": view.to_components()}
     try:
-        message = await channel.send(embed=embed, view=view)
-    except discord.HTTPException as exc:
+        sent = await DiscordSender(bot.http).send(
+            settings.review_channel_id, payload, nonce=f"rv-{entry.id}"
+        )
+    except (ChannelGone, *DISCORD_FAILURES) as exc:
         log.warning(
-            "could not post proposal %s to review channel %s: %s",
+            "could not post proposal %s to review channel %s: %r",
             entry.id,
             settings.review_channel_id,
             exc,
@@ -134,8 +144,8 @@ async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
             entry.id,
             session=session,
             guild_id=entry.guild_id,
-            channel_id=message.channel.id,
-            message_id=message.id,
+            channel_id=sent.channel_id,
+            message_id=sent.message_id,
         )
 
 
@@ -149,7 +159,7 @@ async def refresh_review_message(bot: PartnerBot, entry: Entry) -> None:
     channel = bot.get_partial_messageable(entry.review_channel_id, guild_id=entry.guild_id)
     try:
         await channel.get_partial_message(entry.review_message_id).edit(embed=embed, view=view)
-    except discord.HTTPException as exc:
+    except DISCORD_FAILURES as exc:
         log.warning("could not update review message of entry %s: %s", entry.id, exc)
 
 
@@ -167,6 +177,10 @@ async def notify_proposer(bot: PartnerBot, entry: Entry, settings: GuildSettings
         log.info(
             "proposer %s has DMs closed; mentioning them in the review channel", entry.proposer_id
         )
+    except DISCORD_FAILURES as exc:
+        # The decision is saved and the moderator told: a failed notice must not undo that.
+        log.warning("could not tell proposer %s of entry %s: %r", entry.proposer_id, entry.id, exc)
+        return
     channel_id = entry.review_channel_id or settings.review_channel_id
     if channel_id is None:
         return
@@ -176,7 +190,7 @@ async def notify_proposer(bot: PartnerBot, entry: Entry, settings: GuildSettings
     }
     try:
         await sender.send(channel_id, mention, nonce=nonce)
-    except ChannelGone:
+    except (ChannelGone, *DISCORD_FAILURES):
         log.warning(
             "could not tell proposer %s of the decision on entry %s", entry.proposer_id, entry.id
         )

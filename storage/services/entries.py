@@ -168,10 +168,11 @@ async def apply_changes(
         return entry
     entry.updated_at = utcnow()
     session.add(entry)
+    name = entry.name  # the failed flush rolls back and expires the entry: read it first
     try:
         await session.flush()
     except sa.exc.IntegrityError:
-        raise DuplicateName(entry.name) from None
+        raise DuplicateName(name) from None
     await audit.record(
         session=session,
         guild_id=entry.guild_id,
@@ -194,6 +195,8 @@ async def update_entry(
 ) -> Entry:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     values = changes.model_dump(exclude_unset=True)
+    # A cleared text is stored as "", as create_entry stores it: the columns are NOT NULL.
+    values |= {key: "" for key in ("partners", "summary") if key in values and not values[key]}
     if "name" in values and await find_by_name(
         session=session, guild_id=guild_id, name=values["name"], except_id=entry.id
     ):

@@ -27,12 +27,14 @@ SETTABLE = {
 
 
 def check_timezone(name: str) -> str:
+    # Known names first: ZoneInfo opens whatever path it is given ("America" is a
+    # directory of the database: IsADirectoryError, an OSError, not a ValueError).
+    if name not in timezone_names():
+        raise InvalidInput("timezone", "error-bad-timezone", name[:64])
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput("timezone", "error-bad-timezone", name[:64]) from None
-    if name not in timezone_names():
-        raise InvalidInput("timezone", "error-bad-timezone", name[:64])
     return name
 
 
