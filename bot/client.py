@@ -22,9 +22,10 @@ from storage.models import AppState
 
 log = logging.getLogger(__name__)
 
-# A scheduled job must never sleep on a long rate limit while it holds a database
-# transaction: past this, discord.py raises RateLimited and the job retries later.
-MAX_RATELIMIT_TIMEOUT = 10.0
+# Past this, discord.py raises RateLimited instead of sleeping, and a scheduled job
+# retries later (jobs never send inside a database transaction). discord.py raises
+# any value under 30 s to 30 s.
+MAX_RATELIMIT_TIMEOUT = 30.0
 
 
 def intents() -> discord.Intents:
@@ -137,6 +138,10 @@ class PartnerBot(discord.AutoShardedClient):
         self._wake_all()
 
     async def on_shard_resumed(self, shard_id: int) -> None:
+        self._wake_all()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        # One shard re-identified (on_ready fires only when all of them are ready).
         self._wake_all()
 
     async def close(self) -> None:

@@ -7,6 +7,7 @@ button press fails the same polite way as a slash command.
 from __future__ import annotations
 
 import logging
+import socket
 
 import discord
 from discord import app_commands
@@ -31,7 +32,9 @@ def _unwrap(error: BaseException) -> BaseException:
 
 
 def _database_unreachable(error: BaseException) -> bool:
-    if isinstance(error, OperationalError | PoolTimeout | ConnectionError | OSError):
+    if isinstance(error, OperationalError | PoolTimeout | ConnectionError | TimeoutError):
+        return True
+    if isinstance(error, socket.gaierror):  # the database's host name does not resolve
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
