@@ -36,8 +36,12 @@ from pathlib import Path
 from typing import Any
 
 # bench/ is not a package: run as a script, its siblings import by their own names.
-from search import COMMON, GUILD, PG_SERVER, PHRASES, _admin, _analyze, _filters, _typoed_fragment
+from search import COMMON, GUILD, PG_SERVER, PHRASES
+from search import admin as _admin
+from search import analyze as _analyze
 from search import fill as fill_entries
+from search import random_filters as _filters
+from search import typoed_fragment as _typoed_fragment
 
 from bot.double import Channel, DiscordDouble, Member
 from storage.db import Database

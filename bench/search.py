@@ -280,7 +280,7 @@ def _typo(rng: random.Random, word: str) -> str:
             return word[:at] + rng.choice("aeiourstn") + word[at:]
 
 
-def _typoed_fragment(rng: random.Random, name: str, words: int) -> str:
+def typoed_fragment(rng: random.Random, name: str, words: int) -> str:
     """Up to `words` words of a name around a long one, which gets a typo."""
     parts = fold(name).split()
     at = max(range(len(parts)), key=lambda i: (len(parts[i]) >= 6, rng.random()))
@@ -290,7 +290,7 @@ def _typoed_fragment(rng: random.Random, name: str, words: int) -> str:
     return " ".join(parts[start : start + words])
 
 
-def _filters(rng: random.Random) -> SearchFilters:
+def random_filters(rng: random.Random) -> SearchFilters:
     filters = SearchFilters()
     for _ in range(rng.choice([1, 1, 2])):
         match rng.randrange(5):
@@ -329,19 +329,19 @@ def workloads(rng: random.Random, sample: list[dict[str, Any]], n: int) -> dict[
         "search: rare words": [search(rng.choice(rare)) for _ in range(n)],
         "search: phrases, OR, -not": [search(rng.choice(PHRASES)) for _ in range(n)],
         "search: with filters": [
-            search(rng.choice(COMMON + rare[:20] + [""]), _filters(rng)) for _ in range(n)
+            search(rng.choice(COMMON + rare[:20] + [""]), random_filters(rng)) for _ in range(n)
         ],
         "search: typo'd names": [
-            search(_typoed_fragment(rng, row["name"], rng.randint(1, 3))) for row in pick
+            search(typoed_fragment(rng, row["name"], rng.randint(1, 3))) for row in pick
         ],
         "autocomplete: 1-4 letters": [
             complete(fold(rng.choice(pick)["name"])[: rng.randint(1, 4)]) for _ in range(n)
         ],
         "autocomplete: typo'd names": [
-            complete(_typoed_fragment(rng, row["name"], rng.randint(1, 2))) for row in pick
+            complete(typoed_fragment(rng, row["name"], rng.randint(1, 2))) for row in pick
         ],
         "(similar entries, proposing)": [
-            similar(_typoed_fragment(rng, row["name"], 4), row["partners"]) for row in pick
+            similar(typoed_fragment(rng, row["name"], 4), row["partners"]) for row in pick
         ],
     }
 
@@ -386,7 +386,7 @@ async def run(url: str, entries: int, queries: int) -> bool:
             f"  filled {entries:,} entries (+{len(OTHER_GUILDS) * 1_000:,} in other guilds)"
             f" in {seconds:.1f} s"
         )
-        await _analyze(db)
+        await analyze(db)
         rss = _rss_mb()
         print(f"  {'query kind':30s} {'n':>5s} {'median ms':>9s} {'p99 ms':>9s} {'max ms':>9s}")
         results = [
@@ -399,7 +399,7 @@ async def run(url: str, entries: int, queries: int) -> bool:
         await db.dispose()
 
 
-async def _analyze(db: Database) -> None:
+async def analyze(db: Database) -> None:
     """Fresh statistics, as autovacuum / `PRAGMA optimize` would keep them."""
     if db.dialect == "sqlite":
         async with db.engine.connect() as connection:
@@ -408,10 +408,10 @@ async def _analyze(db: Database) -> None:
         return
     async with db.engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql("VACUUM ANALYZE entry")
+        await autocommit.exec_driver_sql("VACUUM ANALYZE")  # entry and the search vocabulary
 
 
-async def _admin(statement: str) -> None:
+async def admin(statement: str) -> None:
     connection = await asyncpg.connect(PG_SERVER.replace("+asyncpg", "") + "/postgres")
     try:
         await connection.execute(statement)
@@ -433,11 +433,11 @@ async def main() -> int:
     if args.backend in ("postgresql", "both"):
         print("PostgreSQL")
         name = f"pb_bench_{uuid.uuid4().hex[:8]}"
-        await _admin(f'CREATE DATABASE "{name}"')
+        await admin(f'CREATE DATABASE "{name}"')
         try:
             ok &= await run(f"{PG_SERVER}/{name}", args.entries, args.queries)
         finally:
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print("ALL PASS" if ok else "SOME FAIL")
     return 0 if ok else 1
 

@@ -274,7 +274,7 @@ async def test_restart_across_digest_time_posts_late_once(
     clock.set(SLOT + timedelta(hours=2))
     world.bot, world.bot_task = await start_bot(world.double, e2e_db_url, clock=clock)
     # The new bot delivers what fell due while it was away as soon as it is ready.
-    posted = await world.double.wait_for_message(world.general)
+    posted = await world.double.wait_for_message(world.general, timeout=15)
     assert "This digest is late" in posted.text
     assert timestamp(SLOT, "F") in posted.text
     assert world.bot.waker is not None

@@ -58,6 +58,52 @@ async def test_name_hits_come_first(session: AsyncSession) -> None:
     assert await names("museum", session) == ["Museum of the city", "Library digitisation"]
 
 
+async def test_name_hits_with_the_query_as_typed_then_shorter_names(
+    session: AsyncSession,
+) -> None:
+    await add(session, name="Museum of the city")
+    await add(session, name="The city museum of arts")
+    await add(session, name="City museum")
+    await add(session, name="Archive", summary="The city museum archive.")
+    assert await names("city museum", session) == [
+        "City museum",  # the query as typed, in the shortest name
+        "The city museum of arts",
+        "Museum of the city",  # both words, not in that order
+        "Archive",  # not a name hit
+    ]
+
+
+async def test_a_whole_word_is_not_also_a_prefix(session: AsyncSession) -> None:
+    await add(session, name="Museum")
+    await add(session, name="Museums of Lyon")
+    assert await names("museum", session) == ["Museum"]
+    assert sorted(await names("museu", session)) == ["Museum", "Museums of Lyon"]
+
+
+async def test_ranking_by_relevance_unless_a_word_is_very_common(
+    session: AsyncSession,
+) -> None:
+    """bm25 / ts_rank rank the matches; on SQLite a word in more than a tenth of the
+    entries (and in 64 or more) makes bm25 cost too much for what it tells: newest first."""
+    many = [
+        await add(
+            session, name=f"Plot {n:02}", summary="garden garden garden" if n < 35 else "garden"
+        )
+        for n in range(70)
+    ]
+    few = [
+        await add(session, name=f"Bed {n}", summary="tulip tulip tulip" if n < 2 else "a tulip")
+        for n in range(5)
+    ]
+    ranked = await names("tulip", session, limit=5)
+    assert set(ranked[:2]) == {few[0].name, few[1].name}  # the word more often
+    ranked = await names("garden", session, limit=5)
+    if session.get_bind().dialect.name == "sqlite":
+        assert ranked == [entry.name for entry in reversed(many[-5:])]
+    else:
+        assert all(name < "Plot 35" for name in ranked)
+
+
 async def test_accents_case_and_prefix(session: AsyncSession) -> None:
     await add(session, name="Educación Abierta", partners="Fundación Wikimedia")
     for query in ("educacion", "EDUCACIÓN abierta", "educ", "fundacion wikim"):
@@ -89,6 +135,23 @@ async def test_filters_and_empty_query_lists_by_name(session: AsyncSession) -> N
     assert await names("mid", session, filters=both) == ["Mid"]
 
 
+async def test_filtered_list_by_name_when_many_pass(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("Delta", "Alpha", "Charlie", "Bravo"):
+        await add(session, name=name, area="content")
+    await add(session, name="Aardvark", area="technology")
+    monkeypatch.setattr(search.query, "CANDIDATES", 2)  # more pass than are counted
+    content = SearchFilters(area=Area.CONTENT)
+    page = await search_entries("", session=session, guild_id=GUILD, filters=content, limit=2)
+    assert [e.name for e in page.entries] == ["Alpha", "Bravo"]
+    assert (page.total, page.total_capped) == (2, True)
+    page = await search_entries(
+        "", session=session, guild_id=GUILD, filters=content, limit=2, offset=2
+    )
+    assert [e.name for e in page.entries] == ["Charlie", "Delta"]
+
+
 async def test_pages_and_total(session: AsyncSession, monkeypatch: pytest.MonkeyPatch) -> None:
     for number in range(13):
         await add(session, name=f"Garden {number:02}", summary="community garden")
@@ -97,7 +160,7 @@ async def test_pages_and_total(session: AsyncSession, monkeypatch: pytest.Monkey
     assert (first.total, second.total, len(first.entries), len(second.entries)) == (13, 13, 10, 3)
     assert not {e.id for e in first.entries} & {e.id for e in second.entries}
     assert not first.total_capped
-    monkeypatch.setattr(search, "CANDIDATES", 5)  # a broad query: "5+" rather than a count
+    monkeypatch.setattr(search.query, "CANDIDATES", 5)  # a broad query: "5+" rather than a count
     for query in ("garden", ""):
         page = await search_entries(query, session=session, guild_id=GUILD, limit=3)
         assert (page.total, page.total_capped, len(page.entries)) == (5, True, 3)
@@ -114,6 +177,37 @@ async def test_typos_in_names_and_partners(session: AsyncSession) -> None:
     assert page.suggestion == "Wikimedia–OpenStreetMap"
     exact = await search_entries("wikimedia", session=session, guild_id=GUILD)
     assert exact.suggestion is None
+
+
+async def test_typos_in_a_query_of_several_words(session: AsyncSession) -> None:
+    await add(session, name="Digitalización del Museo de Bellas Artes de Québec")
+    await add(session, name="Museo de Arte de Lima")
+    await add(session, name="Bellas vistas")
+    page = await search_entries("museo de bellas artes de quebce", session=session, guild_id=GUILD)
+    assert [e.name for e in page.entries][:1] == [
+        "Digitalización del Museo de Bellas Artes de Québec"
+    ]
+    assert page.suggestion == "Digitalización del Museo de Bellas Artes de Québec"
+
+
+async def test_postgresql_corrects_from_every_word_of_the_guild(session: AsyncSession) -> None:
+    """PostgreSQL keeps each guild's words (triggers, migrations 0003): a word of a summary
+    corrects a typo too, once written by an insert or an update; SQLite corrects from the
+    names and partners of the entries near the query."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the vocabulary is PostgreSQL's")
+    entry = await add(session, name="Garden", summary="About roses.")
+    await add(session, guild_id=OTHER_GUILD, name="Elsewhere", summary="About lilies.")
+    assert await names("rsoes", session) == ["Garden"]
+    await entries.update_entry(
+        entry.id,
+        EntryUpdate.parse(summary="About tulips and orchids."),
+        session=session,
+        guild_id=GUILD,
+        actor_id=1,
+    )
+    assert await names("orchdis", session) == ["Garden"]
+    assert await names("lilise", session) == []  # another guild's word
 
 
 async def test_other_guilds_never_appear(session: AsyncSession) -> None:
@@ -134,7 +228,7 @@ async def test_other_guilds_never_appear(session: AsyncSession) -> None:
 async def test_small_guild_among_busier_ones(
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "CANDIDATES", 2)  # few matches read before the guild's own
+    monkeypatch.setattr(search.query, "CANDIDATES", 2)  # few matches read before the guild's own
     for number in range(3):
         await add(session, name=f"Garden {number}", summary="garden")
     for number in range(12):
