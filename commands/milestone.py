@@ -29,7 +29,7 @@ from bot.render.limits import (
     truncate,
 )
 from bot.render.reminders import display_title, render_done, safe, stamp
-from bot.render.views import Pager
+from bot.render.views import send_paged
 from commands.common import bot_of, entry_autocomplete
 from commands.proposals import parse_reporting_due
 from storage import search
@@ -298,14 +298,8 @@ async def list_command(
     if total == 0:
         await interaction.response.send_message(t(locale, "milestone-list-empty"), ephemeral=True)
         return
-    if total <= PER_PAGE:
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
-        return
-    pager = Pager(
-        owner_id=interaction.user.id, locale=locale, load=load, total=total, per_page=PER_PAGE
-    )
-    await interaction.response.send_message(embed=embed, view=pager, allowed_mentions=NO_PINGS)
-    pager.message = await interaction.original_response()
+    # The client sends AllowedMentions.none(): the coordinators listed are not pinged.
+    await send_paged(interaction, embed, total=total, per_page=PER_PAGE, load=load, locale=locale)
 
 
 @milestone_group.command(name="done")
