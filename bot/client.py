@@ -134,15 +134,21 @@ class PartnerBot(discord.AutoShardedClient):
         task.add_done_callback(self._background.discard)
 
     async def on_ready(self) -> None:
+        # Scheduled work was already woken by on_shard_ready, once per shard.
         log.info("connected as %s to %d guilds", self.user, len(self.guilds))
-        self._wake_all()
 
     async def on_shard_resumed(self, shard_id: int) -> None:
         self._wake_all()
 
     async def on_shard_ready(self, shard_id: int) -> None:
-        # One shard re-identified (on_ready fires only when all of them are ready).
+        # At start-up and whenever one shard re-identifies (on_ready fires only once
+        # all shards are ready): deliver what fell due while it was away.
         self._wake_all()
+
+    async def settle(self) -> None:
+        """Wait for the wake-ups already started (tests: a known state before moving time)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def close(self) -> None:
         if self.waker is not None:

@@ -70,6 +70,7 @@ async def start_bot(
         if bot.is_ready():
             break
         await asyncio.sleep(0.01)
+    await bot.settle()  # the start-up scan is over before the test moves any clock
     return bot, task
 
 
