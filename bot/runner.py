@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,6 +17,25 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+_M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas() -> None:
+    """Two malloc arenas instead of glibc's eight per core.
+
+    Every aiosqlite connection is a thread, and glibc gives each thread that allocates an
+    arena of its own; memory freed in one is not reused by another. Capping them (what
+    MALLOC_ARENA_MAX=2 does) saved about 9 MB of the bot's peak RSS in bench/interaction.py.
+    Must run before the threads start; elsewhere than glibc it does nothing.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
+    except (OSError, AttributeError, TypeError) as exc:  # not glibc: no such tunable
+        log.debug("malloc arenas left as they are: %s", exc)
+        return
+    mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+
 
 async def create_bot(
     settings: Settings,
@@ -29,6 +49,7 @@ async def create_bot(
     Migrations run in a child process by default, so Alembic (about 12 MB) does not
     stay in the long-running bot's memory.
     """
+    limit_malloc_arenas()
     point_discord_py_at(settings.discord_api_base_url, settings.discord_gateway_url)
     database = Database(settings.database_url)
     await database.upgrade(separate_process=migrate_separately)

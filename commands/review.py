@@ -301,7 +301,7 @@ async def queue(interaction: discord.Interaction) -> None:
     pager.total = total
     pager._update_buttons()
     await interaction.response.send_message(embed=embed, view=pager, ephemeral=True)
-    pager.message = await interaction.original_response()
+    pager.answered = interaction
 
 
 class ReviewPager(Pager):

@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 PageLoader = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
 """Given an offset, the page's embed and the total number of items."""
 
-PAGER_TIMEOUT = 15 * 60  # an interaction token lives 15 minutes
+# An interaction token lives 15 minutes: the buttons are disabled through it just before.
+PAGER_TIMEOUT = 14 * 60
 
 
 class Pager(View):
@@ -31,7 +32,9 @@ class Pager(View):
         self.total = total
         self.per_page = per_page
         self.offset = 0
-        self.message: discord.InteractionMessage | None = None
+        # The answered interaction: its token edits the message at timeout, with no fetch
+        # of the message beforehand (a request and an object kept per search).
+        self.answered: discord.Interaction | None = None
         self.previous.label = t(locale, "button-previous")
         self.next.label = t(locale, "button-next")
         self._update_buttons()
@@ -61,12 +64,12 @@ class Pager(View):
         await self._show(interaction, self.offset + self.per_page)
 
     async def on_timeout(self) -> None:
-        if self.message is not None:
+        if self.answered is not None:
             for item in self.children:
                 if isinstance(item, discord.ui.Button):
                     item.disabled = True
             try:
-                await self.message.edit(view=self)
+                await self.answered.edit_original_response(view=self)
             except discord.HTTPException as exc:
                 # The message was deleted or its token expired: nothing left to update.
                 log.debug("could not disable pager buttons: %s", exc)
@@ -89,4 +92,4 @@ async def send_paged(
         owner_id=interaction.user.id, locale=locale, load=load, total=total, per_page=per_page
     )
     await interaction.response.send_message(embed=embed, view=pager)
-    pager.message = await interaction.original_response()
+    pager.answered = interaction

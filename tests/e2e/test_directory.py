@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bot.double import ClientRefused
+from bot.double import ClientRefused, Message
+from bot.render import views
 from bot.render.limits import embed_size
 from storage.models import Status
 from storage.schemas import EntryInput
@@ -73,22 +74,27 @@ async def test_show_with_autocomplete(world: World) -> None:
     assert any(field["name"] == "Support" for field in embed["fields"])
 
 
-async def test_pagination_and_stranger(world: World) -> None:
+async def _add_networks(world: World, kind_of_place: str, count: int) -> None:
+    """`count` active alliances named "<kind_of_place> network NN"."""
     async with world.bot.database.transaction() as session:
-        for number in range(25):
+        for number in range(count):
             await entries.create_entry(
                 EntryInput.parse(
                     kind="alliance",
-                    name=f"Library network {number:02}",
+                    name=f"{kind_of_place} network {number:02}",
                     area="outreach",
                     steward="chapter",
-                    summary="Libraries sharing knowledge",
+                    summary=f"{kind_of_place}s sharing knowledge",
                     status="active",
                 ),
                 session=session,
                 guild_id=world.guild.id,
                 actor_id=None,
             )
+
+
+async def test_pagination_and_stranger(world: World) -> None:
+    await _add_networks(world, "Library", 25)
     ix = await world.double.slash(
         world.volunteer, "partnership search", {"query": "library"}, channel=world.general
     )
@@ -104,6 +110,24 @@ async def test_pagination_and_stranger(world: World) -> None:
     moved = await click.response()
     assert moved.type == 7
     assert "Page 2 of 3" in message.embeds[0]["footer"]["text"]
+
+
+async def test_pager_buttons_are_disabled_when_it_times_out(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PAGER_TIMEOUT", 0.2)
+    await _add_networks(world, "Museum", 12)
+    ix = await world.double.slash(
+        world.volunteer, "partnership search", {"query": "museum"}, channel=world.general
+    )
+    await ix.response()
+
+    def all_disabled(message: Message) -> bool:
+        buttons = [b for row in message.components for b in row["components"]]
+        return bool(buttons) and all(b.get("disabled") for b in buttons)
+
+    message = await ix.original(all_disabled)
+    assert "Page 1 of 2" in message.embeds[0]["footer"]["text"]
 
 
 async def test_guilds_do_not_mix(world: World) -> None:
