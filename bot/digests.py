@@ -3,8 +3,9 @@
 Per due schedule: claim its ISO week (committed before anything is sent), build the
 content in its own session, render it in the schedule's language, send each part
 with a deterministic nonce, then mark the week posted and move to the next slot.
-A crash after sending leaves the claim `claimed`: once stale (minutes) it is retried
-with the same nonces, which Discord drops as duplicates within its nonce window.
+Each part sent is recorded; a crash leaves the claim `claimed`: once stale (minutes) it
+is retried from the first part not recorded, with the same nonces, so that a part sent
+just before the crash (not yet recorded) is dropped by Discord as a duplicate.
 """
 
 from __future__ import annotations
@@ -140,11 +141,19 @@ class DigestDispatcher:
             now=now,
             late_since=slot if now - slot > LATE_NOTE_AFTER else None,
         )
+        async with self.database.sessions() as session:
+            done = await digest.parts_sent(session=session, schedule_id=schedule.id, iso_week=week)
         try:
             for part, payload in enumerate(payloads, start=1):
+                if part <= done:
+                    continue  # sent before a crash
                 await self.sender.send(
                     schedule.channel_id, payload, nonce=nonce(schedule.id, week, part)
                 )
+                async with self.database.transaction() as session:
+                    await digest.mark_part_sent(
+                        session=session, schedule_id=schedule.id, iso_week=week, part=part
+                    )
         except ChannelGone:
             await self._channel_gone(schedule, week)
             return

@@ -224,6 +224,9 @@ class DigestPost(SQLModel, table=True):
     state: str = Field(default="claimed", max_length=16)  # claimed | posted | skipped
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     posted_at: datetime | None = _utc_column()
+    # Messages of a long digest already sent: a retry after a crash goes on from there,
+    # whether or not Discord still remembers the nonces of those sent.
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AuditEvent(SQLModel, table=True):

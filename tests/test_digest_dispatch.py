@@ -248,3 +248,40 @@ async def test_channel_gone_without_review_channel_waits_for_digest_list(
 def test_nonces_fit_discord() -> None:
     assert nonce(9_999_999_999, "2026-W53", 99) == "dg-9999999999-2026W53-99"
     assert len(nonce(9_999_999_999, "2026-W53", 99)) <= 25
+
+
+async def test_crash_mid_digest_goes_on_from_the_first_part_not_recorded(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts recorded as sent are never sent again, even after Discord forgot their nonces."""
+    made = await schedule(database)
+    parts = [
+        {"content": f"part {number}", "allowed_mentions": {"parse": []}} for number in (1, 2, 3)
+    ]
+
+    async def three_parts(*_: object, **__: object) -> list[dict[str, Any]]:
+        return parts
+
+    monkeypatch.setattr("bot.digests._render", three_parts)
+    sender = RecordingSender()
+    original_send = sender.send
+
+    async def dies_after_posting_part_two(
+        channel_id: int, payload: dict[str, Any], *, nonce: str
+    ) -> SentMessage:
+        sent = await original_send(channel_id, payload, nonce=nonce)
+        if payload is parts[1] and len(sender.sent) == 2:
+            raise RuntimeError("process killed after posting part 2")
+        return sent
+
+    monkeypatch.setattr(sender, "send", dies_after_posting_part_two)
+    dispatcher = DigestDispatcher(database, sender)
+    await dispatcher.run_due(SLOT)
+    assert [p["content"] for _, p, _ in sender.sent] == ["part 1", "part 2"]
+    # Retried long after Discord's nonce window: part 1 is known sent, part 2 is resent
+    # with its nonce (sent, but not recorded before the crash), part 3 goes out.
+    await dispatcher.run_due(SLOT + timedelta(hours=1))
+    assert [p["content"] for _, p, _ in sender.sent] == ["part 1", "part 2", "part 2", "part 3"]
+    week_nonces = [nonce(made.id or 0, "2026-W48", part) for part in (1, 2, 3)]
+    assert [n for _, _, n in sender.sent][2:] == week_nonces[1:]
+    assert await state(database, made.id, "2026-W48") == digest.POSTED

@@ -160,6 +160,19 @@ async def _settle(session: AsyncSession, schedule_id: int, iso_week: str, **valu
     )
 
 
+async def parts_sent(*, session: AsyncSession, schedule_id: int, iso_week: str) -> int:
+    """How many messages of the week's digest went out before (0 for a fresh claim)."""
+    statement = select(DigestPost.parts_sent).where(*_week_row(schedule_id, iso_week))
+    return (await session.exec(statement)).first() or 0
+
+
+async def mark_part_sent(
+    *, session: AsyncSession, schedule_id: int, iso_week: str, part: int
+) -> None:
+    """Message `part` (counted from 1) of the week's digest was sent."""
+    await _settle(session, schedule_id, iso_week, parts_sent=part)
+
+
 async def mark_posted(
     *, session: AsyncSession, schedule_id: int, iso_week: str, now: datetime
 ) -> None:
