@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import cli
 from bot.config import Settings
 from bot.i18n import t
-from storage import transfer
+from storage import transfer, transfer_formats
 from storage.db import Database
 from storage.errors import InvalidInput
 
@@ -59,7 +59,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         content = None
         if not args.example:
-            fmt = args.format or transfer.detect_format(args.file)
+            fmt = args.format or transfer_formats.detect_format(args.file)
             content = (_read(args.file), fmt)
         report = asyncio.run(_import(settings, args, content))
     except (OSError, UnicodeDecodeError) as exc:
@@ -79,7 +79,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> tuple[str, in
         await database.upgrade()
         async with database.transaction() as session:
             rows = await transfer.export_rows(session=session, guild_id=args.guild)
-        return transfer.render(args.format, rows), len(rows)
+        return transfer_formats.render(args.format, rows), len(rows)
     finally:
         await database.dispose()
 
@@ -113,7 +113,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     importer.add_argument("--guild", type=int, required=True, metavar="ID", help="Discord guild id")
     importer.add_argument(
-        "--format", choices=transfer.FORMATS, help="override the format given by FILE's extension"
+        "--format",
+        choices=transfer_formats.FORMATS,
+        help="override the format given by FILE's extension",
     )
     importer.add_argument(
         "--as-user", type=int, metavar="ID", help="Discord user id recorded in the audit trail"
@@ -125,7 +127,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="export a guild's entries as CSV, JSON or a sortable wikitext table",
     )
     exporter.add_argument("--guild", type=int, required=True, metavar="ID", help="Discord guild id")
-    exporter.add_argument("--format", choices=transfer.FORMATS, required=True)
+    exporter.add_argument("--format", choices=transfer_formats.FORMATS, required=True)
     exporter.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     exporter.set_defaults(handler=cmd_export)
 

@@ -12,7 +12,7 @@ from bot.i18n import t
 from bot.render import entries as render
 from bot.render.views import send_paged
 from commands.common import bot_of, choices, entry_autocomplete
-from storage import search, transfer
+from storage import search, transfer, transfer_formats
 from storage.models import Area, EntryKind, Status, Steward
 from storage.services import entries, milestones
 from storage.services.settings import get_settings
@@ -159,7 +159,9 @@ async def list_command(interaction: discord.Interaction, status: str | None = No
 @partnership.command(name="export")
 @app_commands.describe(format="File format: CSV, JSON or a MediaWiki table for Meta-Wiki")
 @app_commands.choices(
-    format=[app_commands.Choice(name=t("en", f"choice-{f}"), value=f) for f in transfer.FORMATS]
+    format=[
+        app_commands.Choice(name=t("en", f"choice-{f}"), value=f) for f in transfer_formats.FORMATS
+    ]
 )
 async def export_command(interaction: discord.Interaction, format: str) -> None:
     """Export the directory as a file (moderators)."""
@@ -169,7 +171,7 @@ async def export_command(interaction: discord.Interaction, format: str) -> None:
         require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = await transfer.export_entries(format, session=session, guild_id=guild_id)
-    name = transfer.export_filename(format, guild_id, bot.clock.now())
+    name = transfer_formats.export_filename(format, guild_id, bot.clock.now())
     file = discord.File(io.BytesIO(text.encode("utf-8")), filename=name)
     await interaction.followup.send(
         t(user_locale(interaction), "export-ready", format), file=file, ephemeral=True

@@ -1,14 +1,9 @@
-"""Milestones of entries, and the reminder stages planned for them.
+"""Milestones of entries: add, list, edit, done, snooze, remove.
 
-Stages (rows of `reminder`): a lead stage per `reminder_lead_minutes` still ahead
-(a milestone due tomorrow gets no late 7-day reminder), and the due stage always.
-Overdue stages are created one at a time, when the previous one is claimed (see
-`reminders.next_overdue`): `overdue_max` of them ping, the one after is the final
-notice to the channel.
-
-Who may change a milestone: `can_manage`. A partnership's reporting date is kept
-as its own milestone (source "reporting", no coordinator: the guild's coordinator
-role is pinged) by `sync_reporting_milestone`; its date follows the entry.
+Their reminder stages are planned in `planning`. Who may change a milestone:
+`can_manage`. A partnership's reporting date is kept as its own milestone (source
+"reporting", no coordinator: the guild's coordinator role is pinged) by
+`sync_reporting_milestone`; its date follows the entry.
 """
 
 from __future__ import annotations
@@ -18,22 +13,13 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import InvalidInput, NotAllowed, NotFound
-from storage.models import (
-    Entry,
-    EntryKind,
-    GuildSettings,
-    Milestone,
-    Reminder,
-    ReminderKind,
-    ReminderState,
-)
+from storage.models import Entry, EntryKind, Milestone, ReminderState
 from storage.schemas import _clean
-from storage.services import audit, reminders
+from storage.services import audit, planning
 from storage.services.settings import get_settings
 from storage.types import utcnow
 
@@ -156,55 +142,9 @@ async def _for_change(
     return milestone
 
 
-async def _clear_stages(milestone: Milestone, *, session: AsyncSession) -> set[tuple[str, int]]:
-    """Drop the milestone's stages but those in flight; the (kind, seq) still in flight.
-
-    Deleted rather than cancelled so that replanned stages get new ids, hence new
-    nonces: Discord would drop a new message that reused a recent one's nonce.
-    """
-    await session.exec(
-        sa.delete(Reminder).where(
-            col(Reminder.milestone_id) == milestone.id,
-            col(Reminder.guild_id) == milestone.guild_id,
-            col(Reminder.state) != ReminderState.SENDING,
-        )
-    )
-    in_flight = await session.exec(
-        select(Reminder.kind, Reminder.seq).where(
-            Reminder.milestone_id == milestone.id, Reminder.guild_id == milestone.guild_id
-        )
-    )
-    return set(in_flight.all())
-
-
-async def plan_stages(
-    milestone: Milestone, settings: GuildSettings, now: datetime, *, session: AsyncSession
-) -> list[Reminder]:
-    """(Re)write the milestone's reminder stages from its due time; returns the new rows."""
-    in_flight = await _clear_stages(milestone, session=session)
-    if milestone.done_at is not None:
-        return []
-    assert milestone.id is not None
-    due = milestone.due_at
-    wanted = [
-        (ReminderKind.LEAD, minutes, due - timedelta(minutes=minutes))
-        for minutes in sorted(set(settings.reminder_lead_minutes), reverse=True)
-        if minutes > 0 and due - timedelta(minutes=minutes) > now
-    ]
-    wanted.append((ReminderKind.DUE, 0, max(due, now)))
-    rows = [
-        reminders.stage(milestone, kind, seq, fire_at)
-        for kind, seq, fire_at in wanted
-        if (kind, seq) not in in_flight
-    ]
-    session.add_all(rows)
-    await session.flush()
-    return rows
-
-
 async def _replan(milestone: Milestone, now: datetime, *, session: AsyncSession) -> None:
     guild = await get_settings(session=session, guild_id=milestone.guild_id)
-    await plan_stages(milestone, guild, now, session=session)
+    await planning.plan_stages(milestone, guild, now, session=session)
 
 
 async def add_milestone(
@@ -304,15 +244,6 @@ async def edit_milestone(
     return milestone
 
 
-async def _pending(milestone: Milestone, *, session: AsyncSession) -> list[Reminder]:
-    statement = select(Reminder).where(
-        Reminder.milestone_id == milestone.id,
-        Reminder.guild_id == milestone.guild_id,
-        Reminder.state == ReminderState.PENDING,
-    )
-    return list((await session.exec(statement)).all())
-
-
 async def mark_done(
     milestone_id: int,
     *,
@@ -328,7 +259,7 @@ async def mark_done(
     before = _snapshot(milestone)
     milestone.done_at = now
     milestone.acknowledged_at = milestone.acknowledged_at or now
-    for stage in await _pending(milestone, session=session):
+    for stage in await planning.pending_stages(milestone, session=session):
         stage.state = ReminderState.CANCELLED
         session.add(stage)
     await _save(
@@ -346,36 +277,18 @@ async def snooze(
     actor: Actor,
     now: datetime,
 ) -> Milestone:
-    """ "Remind me in `duration`": the next reminder comes at now + duration.
-
-    Stages that would fire before then fold into one at that time (the most
-    advanced of them). If none would, the next reminder is moved there: before
-    the due time as a repeat of the lead reminder (the later lead and due
-    reminders stay), after it by bringing the next overdue one forward.
-    """
+    """ "Remind me in `duration`": the next reminder comes at now + duration (`planning.defer`)."""
     if not SNOOZE_MIN <= duration <= SNOOZE_MAX:
         raise InvalidInput("duration", "error-bad-value", int(duration.total_seconds()))
     milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
     if milestone.done_at is not None:
         raise InvalidInput("milestone", "milestone-already-done", milestone_id)
-    pending = sorted(await _pending(milestone, session=session), key=lambda r: r.fire_at)
+    pending = await planning.pending_stages(milestone, session=session)
     if not pending:
         raise InvalidInput("milestone", "milestone-nothing-to-snooze", milestone_id)
     until = now + duration
     before = _snapshot(milestone)
-    folded = [stage for stage in pending if stage.fire_at <= until]
-    if folded:
-        kept = max(folded, key=lambda r: reminders.stage_rank(r.kind, r.seq))
-        for stage in folded:
-            if stage is not kept:
-                stage.state = ReminderState.CANCELLED
-        kept.fire_at = until
-        session.add_all(folded)
-    elif until < milestone.due_at:
-        await _repeat_lead(milestone, until, session=session)
-    else:
-        pending[0].fire_at = until
-        session.add(pending[0])
+    await planning.defer(milestone, pending, until, session=session)
     milestone.snoozed_until = until
     milestone.acknowledged_at = milestone.acknowledged_at or now
     await _save(
@@ -387,23 +300,6 @@ async def snooze(
         before=before,
     )
     return milestone
-
-
-async def _repeat_lead(milestone: Milestone, until: datetime, *, session: AsyncSession) -> None:
-    """A lead stage at `until`: its seq is, as for every lead, the minutes left before due."""
-    assert milestone.id is not None
-    seq = int((milestone.due_at - until) / timedelta(minutes=1))
-    if seq <= 0:
-        return  # the due reminder is at most a minute later
-    same_stage = Reminder.kind == ReminderKind.LEAD, Reminder.seq == seq
-    statement = select(Reminder).where(Reminder.milestone_id == milestone.id, *same_stage)
-    old = (await session.exec(statement)).first()
-    if old is not None:
-        if old.state == ReminderState.SENDING:
-            return
-        await session.delete(old)  # a new row, hence a new nonce
-        await session.flush()
-    session.add(reminders.stage(milestone, ReminderKind.LEAD, seq, until))
 
 
 async def remove_milestone(
@@ -458,5 +354,5 @@ async def sync_reporting_milestone(
     if due > now:
         await _replan(milestone, now, session=session)
     else:
-        await _clear_stages(milestone, session=session)
+        await planning.clear_stages(milestone, session=session)
     return milestone

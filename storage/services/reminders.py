@@ -33,6 +33,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry, GuildSettings, Milestone, Reminder, ReminderKind, ReminderState
+from storage.services import planning
 
 # Delivered later than this after its time, a reminder says it is late.
 LATE_AFTER = timedelta(minutes=10)
@@ -40,30 +41,10 @@ LATE_AFTER = timedelta(minutes=10)
 LEASE = timedelta(minutes=1)
 CLAIM_LIMIT = 500
 
-_KIND_ORDER = {ReminderKind.LEAD: 0, ReminderKind.DUE: 1, ReminderKind.OVERDUE: 2}
-
-
-def stage_rank(kind: str, seq: int) -> tuple[int, int]:
-    """Stages in the order a milestone goes through them: leads (farthest first), due, overdue."""
-    return _KIND_ORDER[ReminderKind(kind)], -seq if kind == ReminderKind.LEAD else seq
-
 
 def message_nonce(leader_id: int, part: int = 0) -> str:
     """The deterministic nonce of a reminder message: at most 25 characters."""
     return f"rem-{leader_id}" if part == 0 else f"rem-{leader_id}.{part}"
-
-
-def stage(milestone: Milestone, kind: ReminderKind, seq: int, fire_at: datetime) -> Reminder:
-    """A new pending stage row of `milestone`."""
-    assert milestone.id is not None
-    return Reminder(
-        guild_id=milestone.guild_id, milestone_id=milestone.id, kind=kind, seq=seq, fire_at=fire_at
-    )
-
-
-def is_final(kind: str, seq: int, overdue_max: int) -> bool:
-    """The last overdue stage tells the channel, pinging nobody."""
-    return kind == ReminderKind.OVERDUE and seq > overdue_max
 
 
 @dataclass(frozen=True)
@@ -124,31 +105,9 @@ def _claimed(
         coordinator_id=milestone.coordinator_id,
         coordinator_role_id=guild.coordinator_role_id,
         overdue_max=guild.overdue_max,
-        final=is_final(stage.kind, stage.seq, guild.overdue_max),
+        final=planning.is_final(stage.kind, stage.seq, guild.overdue_max),
         late=now - stage.fire_at > LATE_AFTER,
         locale=guild.locale,
-    )
-
-
-def next_overdue(stage: Reminder, guild: GuildSettings, now: datetime) -> Reminder | None:
-    """The overdue stage after a due or overdue one (created when that one is claimed).
-
-    Lazily, so that after downtime the coordinator is pinged first and the overdue
-    count starts from there, instead of a backlog of overdue stages collapsing into
-    the final notice that pings nobody.
-    """
-    if stage.kind == ReminderKind.LEAD or is_final(stage.kind, stage.seq, guild.overdue_max):
-        return None
-    interval = timedelta(hours=max(1, guild.overdue_interval_hours))
-    fire_at = stage.fire_at + interval
-    if fire_at <= now:
-        fire_at = now + interval
-    return Reminder(
-        guild_id=stage.guild_id,
-        milestone_id=stage.milestone_id,
-        kind=ReminderKind.OVERDUE,
-        seq=1 if stage.kind == ReminderKind.DUE else stage.seq + 1,
-        fire_at=fire_at,
     )
 
 
@@ -227,7 +186,7 @@ async def claim_due(
     for stage in stages:
         by_milestone[stage.milestone_id].append(stage)
     kept = {
-        mid: max(rows, key=lambda r: stage_rank(r.kind, r.seq))
+        mid: max(rows, key=lambda r: planning.stage_rank(r.kind, r.seq))
         for mid, rows in by_milestone.items()
     }
 
@@ -270,7 +229,9 @@ async def _add_next_overdue(
     now: datetime,
 ) -> None:
     following = [
-        n for s in stages if (n := next_overdue(s, guilds[s.milestone_id], now)) is not None
+        n
+        for s in stages
+        if (n := planning.next_overdue(s, guilds[s.milestone_id], now)) is not None
     ]
     if not following:
         return

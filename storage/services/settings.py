@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -9,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import InvalidInput
 from storage.models import GuildSettings, UserSettings
-from storage.services import audit
+from storage.services import audit, planning
 from storage.types import utcnow
 
 SUPPORTED_LOCALES = ("en", "es")
@@ -23,7 +24,22 @@ SETTABLE = {
     "guidelines_text",
     "guidelines_url",
     "followthrough_days",
+    "reminder_lead_minutes",
 }
+LEAD_TIMES_MAX = 5
+LEAD_MINUTES_MAX = 365 * 24 * 60
+
+
+def check_lead_minutes(value: Any) -> list[int]:
+    """Minutes before the due time to remind at (none: only at the due time); farthest first."""
+    valid = (
+        isinstance(value, list | tuple)
+        and len(set(value)) <= LEAD_TIMES_MAX
+        and all(type(m) is int and 0 < m <= LEAD_MINUTES_MAX for m in value)
+    )
+    if not valid:
+        raise InvalidInput("reminder_lead_minutes", "error-bad-value", str(value)[:64])
+    return sorted(set(value), reverse=True)
 
 
 def check_timezone(name: str) -> str:
@@ -54,8 +70,18 @@ async def get_settings(*, session: AsyncSession, guild_id: int) -> GuildSettings
 
 
 async def update_settings(
-    *, session: AsyncSession, guild_id: int, actor_id: int | None, **changes: Any
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor_id: int | None,
+    now: datetime | None = None,
+    **changes: Any,
 ) -> GuildSettings:
+    """Apply and audit the changes; new lead times replan the guild's open milestones.
+
+    All in the caller's transaction. The caller wakes the reminders dispatcher after
+    it commits when `reminder_lead_minutes` changed (the next stage may come sooner).
+    """
     unknown = set(changes) - SETTABLE
     if unknown:
         raise ValueError(f"not a guild setting: {sorted(unknown)}")
@@ -65,6 +91,8 @@ async def update_settings(
         raise InvalidInput("locale", "error-bad-choice", changes["locale"])
     if "followthrough_days" in changes and not 7 <= changes["followthrough_days"] <= 3650:
         raise InvalidInput("followthrough_days", "error-bad-value", changes["followthrough_days"])
+    if "reminder_lead_minutes" in changes:
+        changes["reminder_lead_minutes"] = check_lead_minutes(changes["reminder_lead_minutes"])
     settings = await session.get(GuildSettings, guild_id, with_for_update=True)
     if settings is None:
         settings = GuildSettings(guild_id=guild_id)
@@ -82,6 +110,10 @@ async def update_settings(
         before={k: str(v) if v is not None else None for k, v in before.items()},
         after={k: str(v) if v is not None else None for k, v in changes.items()},
     )
+    if "reminder_lead_minutes" in changes and before["reminder_lead_minutes"] != (
+        settings.reminder_lead_minutes
+    ):
+        await planning.replan_lead_times(settings, now or utcnow(), session=session)
     return settings
 
 

@@ -1,142 +1,32 @@
-"""Milestone rules on SQLite and PostgreSQL: stages, edits, done, snooze, permissions, reporting."""
+"""Milestone rules on SQLite and PostgreSQL: input, guilds, lists, permissions, done, reporting.
+
+How their reminder stages are planned and moved: test_planning.py.
+"""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import InvalidInput, NotAllowed, NotFound
-from storage.models import AuditEvent, Entry, GuildSettings, Milestone, Reminder, ReminderState
+from storage.models import AuditEvent, Milestone
 from storage.schemas import EntryUpdate
 from storage.services import entries, milestones
 from tests.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
-
-# A year ahead of the real clock: entries.create_entry plans reporting stages from utcnow().
-START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=365)
-CHANNEL = 700_000_000_000_000_001
-OTHER_CHANNEL = 700_000_000_000_000_002
-ROLE = 800_000_000_000_000_001
-COORDINATOR = 900_000_000_000_000_010
-DAY = timedelta(days=1)
-AS_MODERATOR = milestones.Actor(MODERATOR, is_moderator=True)
-AS_COORDINATOR = milestones.Actor(COORDINATOR)
-_names = itertools.count(1)
-
-
-async def configure(
-    session: AsyncSession,
-    guild_id: int = GUILD,
-    *,
-    channel: int | None = CHANNEL,
-    role: int | None = ROLE,
-    **values: object,
-) -> GuildSettings:
-    """Guild settings written directly: the overdue knobs are not (yet) user settings."""
-    guild = await session.get(GuildSettings, guild_id) or GuildSettings(guild_id=guild_id)
-    guild.reminder_channel_id = channel
-    guild.coordinator_role_id = role
-    for key, value in values.items():
-        setattr(guild, key, value)
-    session.add(guild)
-    await session.flush()
-    return guild
-
-
-async def new_entry(session: AsyncSession, guild_id: int = GUILD, **overrides: object) -> Entry:
-    overrides.setdefault("name", f"Entry {next(_names)}")
-    return await entries.create_entry(
-        entry_input(**overrides), session=session, guild_id=guild_id, actor_id=VOLUNTEER
-    )
-
-
-async def new_milestone(
-    session: AsyncSession,
-    entry: Entry,
-    *,
-    due: datetime,
-    title: str = "Deliver the first report",
-    coordinator: int | None = COORDINATOR,
-    now: datetime = START,
-) -> Milestone:
-    assert entry.id is not None
-    return await milestones.add_milestone(
-        session=session,
-        guild_id=entry.guild_id,
-        entry_id=entry.id,
-        title=title,
-        due_at=due,
-        coordinator_id=coordinator,
-        actor_id=VOLUNTEER,
-        now=now,
-    )
-
-
-async def stages(session: AsyncSession, milestone_id: int | None) -> list[tuple[str, int, str]]:
-    """(kind, seq, state) of a milestone's stages, in firing order."""
-    rows = await session.exec(
-        select(Reminder)
-        .where(Reminder.milestone_id == milestone_id)
-        .execution_options(populate_existing=True)
-    )
-    ordered = sorted(rows.all(), key=lambda r: (r.fire_at, r.id))
-    return [(r.kind, r.seq, r.state) for r in ordered]
-
-
-async def fire_times(
-    session: AsyncSession, milestone_id: int | None
-) -> dict[tuple[str, int], datetime]:
-    rows = await session.exec(
-        select(Reminder).where(
-            Reminder.milestone_id == milestone_id, Reminder.state == ReminderState.PENDING
-        )
-    )
-    return {(r.kind, r.seq): r.fire_at for r in rows.all()}
-
-
-async def test_add_plans_lead_and_due_stages(session: AsyncSession) -> None:
-    await configure(session)
-    entry = await new_entry(session)
-    due = START + 10 * DAY
-    milestone = await new_milestone(session, entry, due=due)
-    await session.commit()
-    assert await fire_times(session, milestone.id) == {
-        ("lead", 7 * 24 * 60): due - 7 * DAY,
-        ("lead", 24 * 60): due - DAY,
-        ("due", 0): due,
-    }
-    events = (
-        await session.exec(select(AuditEvent).where(AuditEvent.action == "milestone-add"))
-    ).all()
-    assert [(e.entry_id, e.actor_id, e.after["title"]) for e in events] == [
-        (entry.id, VOLUNTEER, "Deliver the first report")
-    ]
-
-
-async def test_lead_stages_already_past_are_not_created(session: AsyncSession) -> None:
-    entry = await new_entry(session)
-    milestone = await new_milestone(session, entry, due=START + DAY + timedelta(hours=2))
-    assert await stages(session, milestone.id) == [
-        ("lead", 1440, "pending"),
-        ("due", 0, "pending"),
-    ]
-    tomorrow = await new_milestone(session, entry, due=START + timedelta(hours=20))
-    assert await stages(session, tomorrow.id) == [("due", 0, "pending")]
-
-
-async def test_lead_minutes_follow_the_guild_setting(session: AsyncSession) -> None:
-    await configure(session, reminder_lead_minutes=[60, 3 * 24 * 60, 60, 0])
-    entry = await new_entry(session)
-    milestone = await new_milestone(session, entry, due=START + 5 * DAY)
-    assert await stages(session, milestone.id) == [
-        ("lead", 4320, "pending"),
-        ("lead", 60, "pending"),
-        ("due", 0, "pending"),
-    ]
+from tests.milestone_factories import (
+    AS_COORDINATOR,
+    AS_MODERATOR,
+    COORDINATOR,
+    DAY,
+    START,
+    fire_times,
+    new_entry,
+    new_milestone,
+    stages,
+)
 
 
 async def test_add_refuses_bad_input(session: AsyncSession) -> None:
@@ -250,52 +140,6 @@ async def test_only_coordinator_or_moderator_may_change(session: AsyncSession) -
     assert removed.entry_id == entry.id and removed.before["title"] == "Deliver the first report"
 
 
-async def test_edit_reschedules_pending_stages(session: AsyncSession) -> None:
-    entry = await new_entry(session)
-    due = START + 10 * DAY
-    milestone = await new_milestone(session, entry, due=due)
-    assert milestone.id is not None
-    # The 7-day reminder went out.
-    await session.exec(
-        sa.update(Reminder)
-        .where(col(Reminder.milestone_id) == milestone.id, col(Reminder.seq) == 10080)
-        .values(state=ReminderState.SENT)
-    )
-    now = START + 3 * DAY + timedelta(hours=1)
-    new_due = due + 20 * DAY
-    edited = await milestones.edit_milestone(
-        milestone.id,
-        session=session,
-        guild_id=GUILD,
-        actor=AS_COORDINATOR,
-        now=now,
-        due_at=new_due,
-        title="Deliver the final report",
-        coordinator_id=None,
-    )
-    assert edited.due_at == new_due and edited.coordinator_id is None
-    assert await fire_times(session, milestone.id) == {
-        ("lead", 10080): new_due - 7 * DAY,
-        ("lead", 1440): new_due - DAY,
-        ("due", 0): new_due,
-    }
-    event = (
-        await session.exec(select(AuditEvent).where(AuditEvent.action == "milestone-edit"))
-    ).one()
-    assert event.after["title"] == "Deliver the final report"
-    assert event.before["coordinator_id"] == COORDINATOR and event.after["coordinator_id"] is None
-    assert set(event.after) == {"id", "title", "due_at", "coordinator_id"}
-    with pytest.raises(InvalidInput):
-        await milestones.edit_milestone(
-            milestone.id,
-            session=session,
-            guild_id=GUILD,
-            actor=AS_MODERATOR,
-            now=now,
-            due_at=now - DAY,
-        )
-
-
 async def test_done_cancels_stages_and_is_idempotent(session: AsyncSession) -> None:
     entry = await new_entry(session)
     milestone = await new_milestone(session, entry, due=START + 10 * DAY)
@@ -324,72 +168,6 @@ async def test_done_cancels_stages_and_is_idempotent(session: AsyncSession) -> N
             now=START + DAY,
         )
     assert refused.value.key == "milestone-already-done"
-
-
-async def _snooze(session: AsyncSession, milestone: Milestone, duration: timedelta, now: datetime):
-    assert milestone.id is not None
-    return await milestones.snooze(
-        milestone.id,
-        duration,
-        session=session,
-        guild_id=GUILD,
-        actor=AS_COORDINATOR,
-        now=now,
-    )
-
-
-async def test_snooze_a_lead_reminder_repeats_it_later(session: AsyncSession) -> None:
-    entry = await new_entry(session)
-    due = START + 10 * DAY
-    milestone = await new_milestone(session, entry, due=due)
-    now = due - 7 * DAY + timedelta(minutes=1)  # just after the 7-day reminder
-    await session.exec(
-        sa.update(Reminder)
-        .where(col(Reminder.milestone_id) == milestone.id, col(Reminder.seq) == 10080)
-        .values(state=ReminderState.SENT)
-    )
-    snoozed = await _snooze(session, milestone, DAY, now)
-    assert snoozed.snoozed_until == now + DAY and snoozed.acknowledged_at == now
-    repeat = int((due - now - DAY) / timedelta(minutes=1))
-    assert await fire_times(session, milestone.id) == {
-        ("lead", repeat): now + DAY,
-        ("lead", 1440): due - DAY,
-        ("due", 0): due,
-    }
-
-
-async def test_snooze_past_later_stages_folds_them_into_one(session: AsyncSession) -> None:
-    entry = await new_entry(session)
-    due = START + 10 * DAY
-    milestone = await new_milestone(session, entry, due=due)
-    now = due - 2 * DAY
-    await _snooze(session, milestone, timedelta(weeks=1), now)
-    assert await fire_times(session, milestone.id) == {("due", 0): now + timedelta(weeks=1)}
-    assert ("lead", 1440, "cancelled") in await stages(session, milestone.id)
-
-
-async def test_snooze_when_overdue_brings_the_next_reminder_forward(session: AsyncSession) -> None:
-    entry = await new_entry(session)
-    due = START + DAY
-    milestone = await new_milestone(session, entry, due=due)
-    assert milestone.id is not None
-    # As the dispatcher leaves it after the due reminder: overdue 1 pending a day later.
-    await session.exec(
-        sa.update(Reminder)
-        .where(col(Reminder.milestone_id) == milestone.id)
-        .values(state=ReminderState.SENT)
-    )
-    session.add(
-        Reminder(
-            guild_id=GUILD, milestone_id=milestone.id, kind="overdue", seq=1, fire_at=due + DAY
-        )
-    )
-    await session.flush()
-    now = due + timedelta(minutes=5)
-    await _snooze(session, milestone, timedelta(hours=1), now)
-    assert await fire_times(session, milestone.id) == {("overdue", 1): now + timedelta(hours=1)}
-    with pytest.raises(InvalidInput):
-        await _snooze(session, milestone, timedelta(seconds=5), now)
 
 
 async def test_reporting_date_milestone_follows_the_entry(session: AsyncSession) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import t
-from storage import transfer
+from storage import transfer, transfer_formats
 from storage.errors import InvalidInput
 from storage.models import AuditEvent, Entry, Status
 from storage.services import entries
@@ -94,10 +94,10 @@ async def _awkward_directory(session: AsyncSession) -> None:
 
 
 def _comparable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in row.items() if k not in transfer.EXPORT_ONLY} for row in rows]
+    return [{k: v for k, v in row.items() if k not in transfer_formats.EXPORT_ONLY} for row in rows]
 
 
-@pytest.mark.parametrize("fmt", transfer.FORMATS)
+@pytest.mark.parametrize("fmt", transfer_formats.FORMATS)
 async def test_round_trip_is_exact(session: AsyncSession, fmt: str) -> None:
     await _awkward_directory(session)
     text = await transfer.export_entries(fmt, session=session, guild_id=GUILD)
@@ -125,7 +125,7 @@ async def test_round_trip_is_exact(session: AsyncSession, fmt: str) -> None:
 
 async def test_export_shapes_and_guild_isolation(session: AsyncSession) -> None:
     await _awkward_directory(session)
-    for fmt in transfer.FORMATS:
+    for fmt in transfer_formats.FORMATS:
         text = await transfer.export_entries(fmt, session=session, guild_id=GUILD)
         assert "Only in the other guild" not in text
     rows = json.loads(await transfer.export_entries("json", session=session, guild_id=GUILD))
@@ -140,10 +140,10 @@ async def test_export_shapes_and_guild_isolation(session: AsyncSession) -> None:
     csv_text = await transfer.export_entries("csv", session=session, guild_id=GUILD)
     assert "'=SUM(A1)" in csv_text and "'+1 partner" in csv_text
     empty = await transfer.export_entries("csv", session=session, guild_id=THIRD_GUILD)
-    assert empty == ",".join(transfer.COLUMNS) + "\n"
+    assert empty == ",".join(transfer_formats.COLUMNS) + "\n"
 
 
-@pytest.mark.parametrize("fmt", transfer.FORMATS)
+@pytest.mark.parametrize("fmt", transfer_formats.FORMATS)
 async def test_importing_twice_creates_no_duplicates(session: AsyncSession, fmt: str) -> None:
     await _awkward_directory(session)
     text = await transfer.export_entries(fmt, session=session, guild_id=GUILD)
@@ -204,7 +204,7 @@ BAD_FILES = {
 }
 
 
-@pytest.mark.parametrize("fmt", transfer.FORMATS)
+@pytest.mark.parametrize("fmt", transfer_formats.FORMATS)
 async def test_malformed_row_names_its_line_and_writes_nothing(
     session: AsyncSession, fmt: str
 ) -> None:
@@ -307,23 +307,25 @@ async def test_examples_load_once(session: AsyncSession) -> None:
 
 
 def test_detect_format_and_filename() -> None:
-    assert [transfer.detect_format(p) for p in ("a.CSV", "b.json", "c.wiki", "d.wikitext")] == [
+    assert [
+        transfer_formats.detect_format(p) for p in ("a.CSV", "b.json", "c.wiki", "d.wikitext")
+    ] == [
         "csv",
         "json",
         "wikitext",
         "wikitext",
     ]
     with pytest.raises(InvalidInput):
-        transfer.detect_format("entries.xlsx")
+        transfer_formats.detect_format("entries.xlsx")
     now = datetime(2027, 3, 1, 18, 5, tzinfo=timezone(timedelta(hours=1)))
     assert (
-        transfer.export_filename("wikitext", "Wikimedia España!", now)
+        transfer_formats.export_filename("wikitext", "Wikimedia España!", now)
         == "partnerships-wikimedia-espana-20270301-1705.wiki"
     )
-    assert transfer.export_filename("csv", GUILD, now.astimezone(UTC)).endswith(
+    assert transfer_formats.export_filename("csv", GUILD, now.astimezone(UTC)).endswith(
         f"-{GUILD}-20270301-1705.csv"
     )
-    assert transfer.export_filename("json", "日本", now).startswith("partnerships-guild-")
+    assert transfer_formats.export_filename("json", "日本", now).startswith("partnerships-guild-")
 
 
 _TEXT = st.lists(
@@ -341,8 +343,8 @@ _TEXT = st.lists(
 def test_any_text_survives_every_format(summary: str, partners: str) -> None:
     """Whatever a member typed, as stored after input validation, comes back unchanged."""
     stored = entry_input(summary=summary, partners=partners)
-    row = {name: None for name in transfer.COLUMNS}
+    row = {name: None for name in transfer_formats.COLUMNS}
     row |= stored.model_dump(mode="json") | {"is_model": False}
-    for fmt in transfer.FORMATS:
-        [parsed] = transfer.parse_rows(transfer.render(fmt, [row]), fmt)
+    for fmt in transfer_formats.FORMATS:
+        [parsed] = transfer.parse_rows(transfer_formats.render(fmt, [row]), fmt)
         assert (parsed.summary, parsed.partners) == (stored.summary, stored.partners)

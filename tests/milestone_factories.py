@@ -1,0 +1,94 @@
+"""Builders of milestones and their stages, for the storage and dispatcher tests."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Entry, GuildSettings, Milestone, Reminder, ReminderState
+from storage.services import entries, milestones
+from tests.factories import GUILD, MODERATOR, VOLUNTEER, entry_input
+
+# A year ahead of the real clock: entries.create_entry plans reporting stages from utcnow().
+START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=365)
+CHANNEL = 700_000_000_000_000_001
+OTHER_CHANNEL = 700_000_000_000_000_002
+ROLE = 800_000_000_000_000_001
+COORDINATOR = 900_000_000_000_000_010
+DAY = timedelta(days=1)
+AS_MODERATOR = milestones.Actor(MODERATOR, is_moderator=True)
+AS_COORDINATOR = milestones.Actor(COORDINATOR)
+_names = itertools.count(1)
+
+
+async def configure(
+    session: AsyncSession,
+    guild_id: int = GUILD,
+    *,
+    channel: int | None = CHANNEL,
+    role: int | None = ROLE,
+    **values: object,
+) -> GuildSettings:
+    """Guild settings written directly: the overdue knobs are not (yet) user settings."""
+    guild = await session.get(GuildSettings, guild_id) or GuildSettings(guild_id=guild_id)
+    guild.reminder_channel_id = channel
+    guild.coordinator_role_id = role
+    for key, value in values.items():
+        setattr(guild, key, value)
+    session.add(guild)
+    await session.flush()
+    return guild
+
+
+async def new_entry(session: AsyncSession, guild_id: int = GUILD, **overrides: object) -> Entry:
+    overrides.setdefault("name", f"Entry {next(_names)}")
+    return await entries.create_entry(
+        entry_input(**overrides), session=session, guild_id=guild_id, actor_id=VOLUNTEER
+    )
+
+
+async def new_milestone(
+    session: AsyncSession,
+    entry: Entry,
+    *,
+    due: datetime,
+    title: str = "Deliver the first report",
+    coordinator: int | None = COORDINATOR,
+    now: datetime = START,
+) -> Milestone:
+    assert entry.id is not None
+    return await milestones.add_milestone(
+        session=session,
+        guild_id=entry.guild_id,
+        entry_id=entry.id,
+        title=title,
+        due_at=due,
+        coordinator_id=coordinator,
+        actor_id=VOLUNTEER,
+        now=now,
+    )
+
+
+async def stages(session: AsyncSession, milestone_id: int | None) -> list[tuple[str, int, str]]:
+    """(kind, seq, state) of a milestone's stages, in firing order."""
+    rows = await session.exec(
+        select(Reminder)
+        .where(Reminder.milestone_id == milestone_id)
+        .execution_options(populate_existing=True)
+    )
+    ordered = sorted(rows.all(), key=lambda r: (r.fire_at, r.id))
+    return [(r.kind, r.seq, r.state) for r in ordered]
+
+
+async def fire_times(
+    session: AsyncSession, milestone_id: int | None
+) -> dict[tuple[str, int], datetime]:
+    rows = await session.exec(
+        select(Reminder).where(
+            Reminder.milestone_id == milestone_id, Reminder.state == ReminderState.PENDING
+        )
+    )
+    return {(r.kind, r.seq): r.fire_at for r in rows.all()}
