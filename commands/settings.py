@@ -12,8 +12,14 @@ from bot.i18n import languages, t
 from bot.render import entries as render
 from commands.common import bot_of
 from commands.milestone import wake_reminders
+from storage.errors import DomainError
 from storage.services import reminders
-from storage.services.settings import get_settings, timezone_names, update_settings
+from storage.services.settings import (
+    get_settings,
+    parse_lead_times,
+    timezone_names,
+    update_settings,
+)
 
 settings_group = app_commands.Group(
     name="settings",
@@ -121,3 +127,32 @@ async def follow_through(
 ) -> None:
     """Choose after how many quiet days an active entry needs follow-through."""
     await _update(interaction, followthrough_days=days)
+
+
+@settings_group.command(name="reminders")
+@app_commands.rename(overdue_every="overdue-every", overdue_times="overdue-times")
+@app_commands.describe(
+    before="Reminders before the due time, e.g. 7d, 1d, 2h (or none: only at the due time)",
+    overdue_every="Hours between reminders once a milestone is overdue",
+    overdue_times="Overdue reminders before the channel is told instead",
+)
+async def reminder_timing(
+    interaction: discord.Interaction,
+    before: app_commands.Range[str, 1, 100] | None = None,
+    overdue_every: app_commands.Range[int, 1, 168] | None = None,
+    overdue_times: app_commands.Range[int, 0, 10] | None = None,
+) -> None:
+    """Choose when coordinators are reminded of milestones."""
+    require_manage_guild(interaction)  # before reading the input: refuse first
+    changes: dict[str, Any] = {
+        "overdue_interval_hours": overdue_every,
+        "overdue_max": overdue_times,
+    }
+    if before is not None:
+        changes["reminder_lead_minutes"] = parse_lead_times(before)
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if not changes:
+        raise DomainError(key="settings-reminders-nothing")
+    await _update(interaction, **changes)
+    # New lead times replan open milestones: the next reminder may now come sooner.
+    await wake_reminders(bot_of(interaction))

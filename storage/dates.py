@@ -56,7 +56,7 @@ _NUMBERS = {word: n for words in _NUMBER_WORDS for n, word in enumerate(words.sp
 _NUMBERS |= {"una": 1, "fifteen": 15, "quince": 15, "twenty": 20, "veinte": 20}
 _NUMBERS |= {"thirty": 30, "treinta": 30}
 # "in an hour", "en un mes": counts, never hours
-_COUNTS = _NUMBERS | {"a": 1, "an": 1, "un": 1}
+COUNT_WORDS = _NUMBERS | {"a": 1, "an": 1, "un": 1}
 
 _WEEKDAY_NAMES = (
     "monday mon lunes lun",
@@ -77,7 +77,7 @@ _UNIT_NAMES = {
     "months": "month months mes meses",
     "years": "year years ano anos",
 }
-_UNITS = {name: unit for unit, names in _UNIT_NAMES.items() for name in names.split()}
+UNIT_WORDS = {name: unit for unit, names in _UNIT_NAMES.items() for name in names.split()}
 _CALENDAR_UNITS = {"weeks": "week semana", "months": "month mes", "years": "year ano"}
 _NEXTABLE = {name: unit for unit, names in _CALENDAR_UNITS.items() for name in names.split()}
 
@@ -124,18 +124,18 @@ _MERIDIEMS = {
 _PAST_THE_HOUR = {"media": 30, "cuarto": 15}
 
 
-def _alternatives(words: Iterable[str]) -> str:
+def alternatives(words: Iterable[str]) -> str:
     """A regex alternation, longest first so "miercoles" wins over "mie"."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_HOUR_WORDS = _alternatives(w for w, n in _NUMBERS.items() if n <= 12)
-_COUNT = rf"\d+|{_alternatives(_COUNTS)}"
-_MERIDIEM = r"a\.?m\.?|p\.?m\.?|" + _alternatives(m for m in _MERIDIEMS if " " in m)
+_HOUR_WORDS = alternatives(w for w, n in _NUMBERS.items() if n <= 12)
+_COUNT = rf"\d+|{alternatives(COUNT_WORDS)}"
+_MERIDIEM = r"a\.?m\.?|p\.?m\.?|" + alternatives(m for m in _MERIDIEMS if " " in m)
 
 _TIME = re.compile(
     r"(?<![\w:/.\-])(?:"
-    rf"(?:(?:at|a|al|a la|in the|this)\s+)?(?P<named>{_alternatives(_NAMED_TIMES)})"
+    rf"(?:(?:at|a|al|a la|in the|this)\s+)?(?P<named>{alternatives(_NAMED_TIMES)})"
     r"|(?P<prefix>(?:at|a las|a la)\s+|@\s*)?"
     rf"(?P<hour>\d{{1,2}}|{_HOUR_WORDS})"
     r"(?::(?P<minute>\d{2})|(?P<glued>h)(?P<hminute>\d{2})?)?"
@@ -147,11 +147,11 @@ _TIME = re.compile(
 _DURATION_BEFORE = re.compile(r"\b(?:in|en|de)\s*$")
 _FILLERS = re.compile(r"^(?:(?:at|on|by|due|for|the|this|until|el|la|este|esta|para|hasta)\s+)+")
 _RELATIVE = re.compile(
-    rf"(?:in|en|dentro de|within)\s+(?P<count>{_COUNT})\s*(?P<unit>{_alternatives(_UNITS)})"
+    rf"(?:in|en|dentro de|within)\s+(?P<count>{_COUNT})\s*(?P<unit>{alternatives(UNIT_WORDS)})"
 )
 _NEXT = re.compile(
     r"(?:(?P<before>next|coming|proximo|proxima|siguiente)\s+)?"
-    rf"(?P<what>{_alternatives(_WEEKDAYS | _NEXTABLE)})"
+    rf"(?P<what>{alternatives(_WEEKDAYS | _NEXTABLE)})"
     r"(?:\s+(?P<after>que viene|proximo|proxima|siguiente))?"
 )
 _END_OF_MONTH = re.compile(
@@ -219,7 +219,7 @@ def _read(text: str, context: _Context) -> datetime | None:
     if (offset := _DAYS_FROM_TODAY.get(rest)) is not None:
         return _on_day(today + timedelta(days=offset), clock, context)
     if match := _RELATIVE.fullmatch(rest):
-        return _after(_count(match["count"]), _UNITS[match["unit"]], clock, context)
+        return _after(count_of(match["count"]), UNIT_WORDS[match["unit"]], clock, context)
     if match := _NEXT.fullmatch(rest):
         what = match["what"]
         if what in _WEEKDAYS:  # the coming one, strictly after today
@@ -251,7 +251,7 @@ def _clock(match: re.Match[str], text: str) -> Clock | None:
     glued = bool(match["glued"]) and not _DURATION_BEFORE.search(text[: match.start()])
     if not (match["prefix"] or match["minute"] or match["past"] or meridiem or glued):
         return None
-    hour = _count(match["hour"])
+    hour = count_of(match["hour"])
     minute = int(match["minute"] or match["hminute"] or 0) + _PAST_THE_HOUR.get(match["past"], 0)
     if meridiem is not None and not 1 <= hour <= 12:
         raise ValueError(f"{hour} is not an hour on a 12-hour clock")
@@ -264,8 +264,8 @@ def _clock(match: re.Match[str], text: str) -> Clock | None:
     return hour, minute
 
 
-def _count(word: str) -> int:
-    return int(word) if word.isdigit() else _COUNTS[word]
+def count_of(word: str) -> int:
+    return int(word) if word.isdigit() else COUNT_WORDS[word]
 
 
 def _at(day: date, clock: Clock) -> datetime:

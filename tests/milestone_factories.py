@@ -32,7 +32,7 @@ async def configure(
     role: int | None = ROLE,
     **values: object,
 ) -> GuildSettings:
-    """Guild settings written directly: the overdue knobs are not (yet) user settings."""
+    """Guild settings written directly (no audit, no replan of planned stages)."""
     guild = await session.get(GuildSettings, guild_id) or GuildSettings(guild_id=guild_id)
     guild.reminder_channel_id = channel
     guild.coordinator_role_id = role

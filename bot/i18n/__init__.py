@@ -17,6 +17,7 @@ FALLBACK = "en"
 DOCUMENTATION = "qqq"
 
 _PARAM = re.compile(r"\$(\d+)")
+_EXPLICIT = re.compile(r"\d+=")
 _PLURAL = re.compile(r"\{\{\s*PLURAL:\s*([^|}]*)\|([^}]*)\}\}", re.IGNORECASE)
 
 
@@ -49,6 +50,12 @@ def normalize_locale(locale: str | None) -> str:
 
 
 def _plural_form(language: str, number: float, forms: list[str]) -> str:
+    # MediaWiki's explicit forms first: "0=none" is used for exactly that number.
+    explicit = [form.partition("=") for form in forms if _EXPLICIT.match(form)]
+    for value, _, text in explicit:
+        if float(value) == number:
+            return text
+    forms = [form for form in forms if not _EXPLICIT.match(form)]
     # English and Spanish: one form for exactly 1, the other for the rest.
     if not forms:
         return ""

@@ -175,7 +175,33 @@ def settings_embed(settings: GuildSettings, *, locale: str) -> discord.Embed:
         label(locale, settings.locale) if settings.locale else unset,
     )
     _field(embed, locale, "field-followthrough_days", str(settings.followthrough_days))
+    _field(
+        embed,
+        locale,
+        "field-reminder_lead_minutes",
+        lead_times(settings.reminder_lead_minutes, locale=locale),
+    )
+    _field(embed, locale, "field-overdue_interval_hours", str(settings.overdue_interval_hours))
+    _field(embed, locale, "field-overdue_max", str(settings.overdue_max))
     return embed
+
+
+# Each lead time in the largest unit it is a whole number of: 10080 is "7 days", 90 "90 minutes".
+_LEAD_UNITS = (
+    (24 * 60, "settings-lead-days"),
+    (60, "settings-lead-hours"),
+    (1, "settings-lead-minutes"),
+)
+
+
+def lead_times(minutes: Sequence[int], *, locale: str) -> str:
+    """The reminders before the due time, as a moderator set them: "7 days, 1 day, 2 hours"."""
+    if not minutes:
+        return t(locale, "settings-lead-none")
+    return ", ".join(
+        next(t(locale, key, m // size) for size, key in _LEAD_UNITS if m % size == 0)
+        for m in minutes
+    )
 
 
 def help_embeds(commands: Sequence[tuple[str, str]], *, locale: str) -> list[discord.Embed]:

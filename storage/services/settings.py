@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+# The due-date reader's words for numbers and units (en and es).
+from storage.dates import COUNT_WORDS, UNIT_WORDS, alternatives, count_of
 from storage.errors import InvalidInput
 from storage.models import GuildSettings, UserSettings
 from storage.services import audit, planning
+from storage.text import fold
 from storage.types import utcnow
 
 SUPPORTED_LOCALES = ("en", "es")
@@ -25,9 +30,31 @@ SETTABLE = {
     "guidelines_url",
     "followthrough_days",
     "reminder_lead_minutes",
+    "overdue_interval_hours",
+    "overdue_max",
+}
+# Whole-number settings and their bounds (as the commands' ranges).
+BOUNDS = {
+    "followthrough_days": (7, 3650),
+    "overdue_interval_hours": (1, 168),
+    "overdue_max": (0, 10),
 }
 LEAD_TIMES_MAX = 5
 LEAD_MINUTES_MAX = 365 * 24 * 60
+LEAD_FIELD = "reminder_lead_minutes"
+
+_UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 24 * 60, "weeks": 7 * 24 * 60}
+# Due dates' units less months and years, plus the short "30m, 7d, 1w".
+_LEAD_UNITS = {w: _UNIT_MINUTES[u] for w, u in UNIT_WORDS.items() if u in _UNIT_MINUTES}
+_LEAD_UNITS |= {"m": 1, "d": 24 * 60, "w": 7 * 24 * 60}
+# A number and its unit, not glued to another ("7d1d", "1d12h" are refused: one value each);
+# a number word is a word of its own ("and" is not "an d").
+_LEAD_TIME = re.compile(
+    rf"(?<![a-z0-9])(\d{{1,6}}|(?:{alternatives(COUNT_WORDS)})(?=\s))\s*"
+    rf"({alternatives(_LEAD_UNITS)})(?![a-z0-9])"
+)
+_LEAD_SEPARATORS = re.compile(r"(?:[\s,;]|\band\b|\by\b)*")
+_NO_LEAD_TIMES = {"", "none", "no", "nothing", "ninguno", "ninguna", "nada"}
 
 
 def check_lead_minutes(value: Any) -> list[int]:
@@ -38,8 +65,25 @@ def check_lead_minutes(value: Any) -> list[int]:
         and all(type(m) is int and 0 < m <= LEAD_MINUTES_MAX for m in value)
     )
     if not valid:
-        raise InvalidInput("reminder_lead_minutes", "error-bad-value", str(value)[:64])
+        raise InvalidInput(LEAD_FIELD, "error-bad-value", str(value)[:64])
     return sorted(set(value), reverse=True)
+
+
+def parse_lead_times(text: str) -> list[int]:
+    """Lead times as a member writes them, in minutes, farthest first.
+
+    "7d, 1d, 2h", "7 días, 1 día y 2 horas", "1 week 30 min"; "none"/"ninguno" (or
+    nothing) for only the reminder at the due time. Each number takes one unit.
+    """
+    folded = fold(text)
+    if folded in _NO_LEAD_TIMES:
+        return []
+    found = _LEAD_TIME.findall(folded)
+    if found and _LEAD_SEPARATORS.fullmatch(_LEAD_TIME.sub(" ", folded)):
+        minutes = [count_of(number) * _LEAD_UNITS[unit] for number, unit in found]
+        with contextlib.suppress(InvalidInput):  # refused below, with the member's text
+            return check_lead_minutes(minutes)
+    raise InvalidInput(LEAD_FIELD, "error-bad-lead-times", text[:64])
 
 
 def check_timezone(name: str) -> str:
@@ -81,6 +125,10 @@ async def update_settings(
 
     All in the caller's transaction. The caller wakes the reminders dispatcher after
     it commits when `reminder_lead_minutes` changed (the next stage may come sooner).
+    New overdue settings need no replan: an overdue stage is planned when the one
+    before it is claimed (`planning.next_overdue`), so a new interval applies from
+    the next one planned, and whether a stage is the final notice is read from
+    `overdue_max` when it is claimed.
     """
     unknown = set(changes) - SETTABLE
     if unknown:
@@ -89,8 +137,9 @@ async def update_settings(
         check_timezone(changes["timezone"])
     if changes.get("locale") is not None and changes["locale"] not in SUPPORTED_LOCALES:
         raise InvalidInput("locale", "error-bad-choice", changes["locale"])
-    if "followthrough_days" in changes and not 7 <= changes["followthrough_days"] <= 3650:
-        raise InvalidInput("followthrough_days", "error-bad-value", changes["followthrough_days"])
+    for key, (low, high) in BOUNDS.items():
+        if key in changes and not (type(changes[key]) is int and low <= changes[key] <= high):
+            raise InvalidInput(key, "error-bad-value", str(changes[key])[:64])
     if "reminder_lead_minutes" in changes:
         changes["reminder_lead_minutes"] = check_lead_minutes(changes["reminder_lead_minutes"])
     settings = await session.get(GuildSettings, guild_id, with_for_update=True)

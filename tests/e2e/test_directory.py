@@ -6,12 +6,13 @@ import json
 
 import pytest
 
-from bot.double import ClientRefused, Message
+from bot.double import ClientRefused, Member, Message
 from bot.render import views
 from bot.render.limits import embed_size
 from storage.models import Status
 from storage.schemas import EntryInput
 from storage.services import entries
+from storage.services.settings import get_settings
 from tests.e2e.conftest import World
 
 
@@ -168,6 +169,54 @@ async def test_settings_refused_for_volunteer_and_saved_for_moderator(world: Wor
     response = await ix.response()
     assert response.ephemeral
     assert f"<#{world.review.id}>" in json.dumps(response.message.embeds)
+
+
+async def test_reminder_timing_for_moderators_only_and_checked(world: World) -> None:
+    async def reminders(
+        user: Member, options: dict[str, object], locale: str | None = None
+    ) -> Message:
+        ix = await world.double.slash(
+            user, "settings reminders", options, channel=world.general, locale=locale
+        )
+        return (await ix.response()).message
+
+    async def timing() -> tuple[list[int], int, int]:
+        async with world.bot.database.sessions() as session:
+            current = await get_settings(session=session, guild_id=world.guild.id)
+        return current.reminder_lead_minutes, current.overdue_interval_hours, current.overdue_max
+
+    with pytest.raises(ClientRefused):
+        await reminders(world.volunteer, {"before": "1d"})
+    with pytest.raises(ClientRefused):
+        await reminders(world.moderator, {"overdue-every": 0})  # out of the option's range
+    # An admin may open the command to everyone (Integrations settings): the bot still refuses.
+    command = next(c for c in world.double.registered_commands() if c["name"] == "settings")
+    command["default_member_permissions"] = None
+    refused = await reminders(world.volunteer, {"before": "1d"})
+    assert refused.ephemeral and "Only moderators can do that" in refused.content
+    junk = await reminders(world.moderator, {"before": "pronto", "overdue-times": 1})
+    assert junk.ephemeral and "No entendí «pronto»" in junk.content  # the moderator reads Spanish
+    nothing = await reminders(world.moderator, {})
+    assert nothing.ephemeral and "Nada que cambiar" in nothing.content
+    assert await timing() == ([7 * 24 * 60, 24 * 60], 24, 3)
+
+    saved = await reminders(
+        world.moderator,
+        {"before": "7 días, 1 día, 2 horas", "overdue-every": 12, "overdue-times": 0},
+    )
+    assert saved.ephemeral and "7 días, 1 día, 2 horas" in json.dumps(
+        saved.embeds, ensure_ascii=False
+    )
+    assert await timing() == ([7 * 24 * 60, 24 * 60, 120], 12, 0)
+    ix = await world.double.slash(
+        world.moderator, "settings show", channel=world.general, locale="en-US"
+    )
+    shown = {f["name"]: f["value"] for f in (await ix.response()).message.embeds[0]["fields"]}
+    assert shown["Reminders before the due time"] == "7 days, 1 day, 2 hours"
+    assert shown["Overdue reminders every (hours)"] == "12"
+    assert shown["Overdue reminders before the channel is told"] == "0"
+    await reminders(world.moderator, {"before": "none"})
+    assert await timing() == ([], 12, 0)
 
 
 async def test_export_attachment_for_moderators(world: World) -> None:

@@ -6,6 +6,7 @@ dispatchers itself (`bot.waker.run_all()`), so nothing sleeps.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from storage.clock import FixedClock
 from storage.models import Milestone
 from storage.services import entries, milestones
 from tests.e2e.conftest import World, start_bot, stop_bot
+from tests.milestone_factories import stages
 
 ENTRY = "Wiki-to-print"
 DAY = timedelta(days=1)
@@ -338,3 +340,23 @@ async def test_new_reminder_channel_gets_the_failed_reminders(
     late = await world.double.wait_for_message(fixed)
     assert "Moved channel" in late.content and world.double.pings(late) == {world.volunteer.id}
     assert f"ms:done:{milestone.id}" in ids(late)
+
+
+async def test_new_lead_times_move_a_pending_reminder(world: World, clock: FixedClock) -> None:
+    await set_reminder_channel(world)
+    await add(world, world.moderator, title="Budget", due="in 3 days", coordinator=world.volunteer)
+    saved = await run(world, "settings reminders", world.moderator, {"before": "2d, 1h"})
+    assert "2 días, 1 hora" in json.dumps(saved.embeds, ensure_ascii=False)
+    milestone = await stored(world, "Budget")
+    assert milestone is not None
+    async with world.bot.database.sessions() as session:
+        planned = await stages(session, milestone.id)
+    assert planned == [("lead", 2880, "pending"), ("lead", 60, "pending"), ("due", 0, "pending")]
+
+    clock.advance(DAY + timedelta(minutes=1))  # the new 2-day reminder's time
+    await world.bot.waker.run_all()
+    reminder = await world.double.wait_for_message(world.reminders)
+    assert "Budget" in reminder.content and world.double.pings(reminder) == {world.volunteer.id}
+    clock.advance(DAY)  # the old 1-day reminder's time: it is planned no more
+    await world.bot.waker.run_all()
+    assert unseen(world) == []
