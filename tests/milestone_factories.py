@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry, GuildSettings, Milestone, Reminder, ReminderState
+from storage.schemas import EntryUpdate
 from storage.services import entries, milestones
 from tests.factories import GUILD, MODERATOR, VOLUNTEER, entry_input
 
@@ -47,6 +48,31 @@ async def new_entry(session: AsyncSession, guild_id: int = GUILD, **overrides: o
     overrides.setdefault("name", f"Entry {next(_names)}")
     return await entries.create_entry(
         entry_input(**overrides), session=session, guild_id=guild_id, actor_id=VOLUNTEER
+    )
+
+
+async def reporting_partnership(session: AsyncSession, reporting: datetime) -> Entry:
+    """Wiki-to-print: a partnership whose reporting date becomes a milestone by itself."""
+    entry = await new_entry(
+        session,
+        kind="partnership",
+        name="Wiki-to-print",
+        success_measures="3 books",
+        reporting_due_at=reporting,
+    )
+    assert entry.id is not None
+    return entry
+
+
+async def move_reporting(session: AsyncSession, entry: Entry, reporting: datetime) -> None:
+    """A moderator moves the partnership's reporting date."""
+    assert entry.id is not None
+    await entries.update_entry(
+        entry.id,
+        EntryUpdate.parse(name=entry.name, reporting_due_at=reporting),
+        session=session,
+        guild_id=entry.guild_id,
+        actor_id=MODERATOR,
     )
 
 

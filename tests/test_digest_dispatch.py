@@ -18,10 +18,10 @@ from storage.db import Database
 from storage.models import DigestSchedule, Entry
 from storage.services import digest, settings
 from storage.text import fold
-from tests.factories import GUILD, MODERATOR
+from tests.factories import DIGEST_CHANNEL as CHANNEL
+from tests.factories import GUILD, MODERATOR, digest_schedule
 from tests.fakes import RecordingSender
 
-CHANNEL = 700_000_000_000_000_001
 REVIEW = 700_000_000_000_000_009
 # Monday 23 November 2026, 10:00 in Madrid (CET) is 09:00 UTC.
 SLOT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -29,19 +29,8 @@ WEEK = timedelta(days=7)
 
 
 async def schedule(database: Database, **overrides: Any) -> DigestSchedule:
-    values: dict[str, Any] = {
-        "guild_id": GUILD,
-        "channel_id": CHANNEL,
-        "weekday": 0,
-        "time_of_day": "10:00",
-        "timezone": "Europe/Madrid",
-        "locale": "en",
-        "actor_id": MODERATOR,
-        "now": SLOT - timedelta(days=1),
-    }
-    values.update(overrides)
     async with database.transaction() as session:
-        return await digest.setup_digest(session=session, **values)
+        return await digest_schedule(session, **({"now": SLOT - timedelta(days=1)} | overrides))
 
 
 async def propose(database: Database, name: str) -> None:

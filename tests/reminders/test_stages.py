@@ -18,9 +18,8 @@ from bot.reminders import ReminderDispatcher
 from bot.render.reminders import render_actions
 from storage.clock import FixedClock
 from storage.db import Database
-from storage.schemas import EntryUpdate
-from storage.services import entries, milestones, reminders
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
+from storage.services import milestones, reminders
+from tests.factories import GUILD, OTHER_GUILD
 from tests.milestone_factories import (
     AS_COORDINATOR,
     AS_MODERATOR,
@@ -31,8 +30,10 @@ from tests.milestone_factories import (
     ROLE,
     START,
     configure,
+    move_reporting,
     new_entry,
     new_milestone,
+    reporting_partnership,
 )
 from tests.reminders.conftest import DedupingSender, milestone_ids, run, setup, states
 
@@ -246,25 +247,8 @@ async def test_reporting_milestone_pings_the_coordinator_role(
     reporting = START + 10 * DAY
     async with database.transaction() as session:
         await configure(session)
-        entry = await entries.create_entry(
-            entry_input(
-                kind="partnership",
-                name="Wiki-to-print",
-                success_measures="3 books",
-                reporting_due_at=reporting,
-            ),
-            session=session,
-            guild_id=GUILD,
-            actor_id=VOLUNTEER,
-        )
-        assert entry.id is not None
-        await entries.update_entry(
-            entry.id,
-            EntryUpdate.parse(name="Wiki-to-print", reporting_due_at=reporting + DAY),
-            session=session,
-            guild_id=GUILD,
-            actor_id=MODERATOR,
-        )
+        entry = await reporting_partnership(session, reporting)
+        await move_reporting(session, entry, reporting + DAY)
     assert await run(dispatcher, clock, START) == reporting + DAY - 7 * DAY
     await run(dispatcher, clock, reporting + DAY)
     ((_, payload, _),) = sender.sent  # the leads were skipped by the jump: the due reminder only

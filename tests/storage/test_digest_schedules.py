@@ -15,27 +15,15 @@ from storage.db import Database
 from storage.errors import InvalidInput, NotFound
 from storage.models import AuditEvent, DigestPost, DigestSchedule
 from storage.services import digest
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD
+from tests.factories import DIGEST_CHANNEL as CHANNEL
+from tests.factories import GUILD, MODERATOR, OTHER_GUILD, digest_schedule
 from tests.storage.test_digest import DAY, NOW
-
-CHANNEL = 700_000_000_000_000_001
 
 # --- schedules ------------------------------------------------------------------------------
 
 
 async def setup(session: AsyncSession, **overrides: Any) -> DigestSchedule:
-    values: dict[str, Any] = {
-        "guild_id": GUILD,
-        "channel_id": CHANNEL,
-        "weekday": 0,
-        "time_of_day": "10:00",
-        "timezone": "Europe/Madrid",
-        "locale": "en",
-        "actor_id": MODERATOR,
-        "now": NOW - DAY,
-    }
-    values.update(overrides)
-    return await digest.setup_digest(session=session, **values)
+    return await digest_schedule(session, **({"now": NOW - DAY} | overrides))
 
 
 BAD_SETUPS: list[tuple[dict[str, Any], str]] = [

@@ -15,7 +15,7 @@ from storage.errors import InvalidInput, NotAllowed, NotFound
 from storage.models import AuditEvent, Milestone
 from storage.schemas import EntryUpdate
 from storage.services import entries, milestones
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
+from tests.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER
 from tests.milestone_factories import (
     AS_COORDINATOR,
     AS_MODERATOR,
@@ -23,8 +23,10 @@ from tests.milestone_factories import (
     DAY,
     START,
     fire_times,
+    move_reporting,
     new_entry,
     new_milestone,
+    reporting_partnership,
     stages,
 )
 
@@ -172,18 +174,7 @@ async def test_done_cancels_stages_and_is_idempotent(session: AsyncSession) -> N
 
 async def test_reporting_date_milestone_follows_the_entry(session: AsyncSession) -> None:
     reporting = START + 30 * DAY
-    entry = await entries.create_entry(
-        entry_input(
-            kind="partnership",
-            name="Wiki-to-print",
-            success_measures="3 books",
-            reporting_due_at=reporting,
-        ),
-        session=session,
-        guild_id=GUILD,
-        actor_id=VOLUNTEER,
-    )
-    assert entry.id is not None
+    entry = await reporting_partnership(session, reporting)
     listed, _ = await milestones.list_milestones(session=session, guild_id=GUILD)
     assert [(m.source, m.due_at, m.coordinator_id, m.title) for m in listed] == [
         ("reporting", reporting, None, "")
@@ -192,13 +183,7 @@ async def test_reporting_date_milestone_follows_the_entry(session: AsyncSession)
     assert [kind for kind, _, _ in await stages(session, milestone.id)] == ["lead", "lead", "due"]
 
     moved = reporting + 60 * DAY
-    await entries.update_entry(
-        entry.id,
-        EntryUpdate.parse(name="Wiki-to-print", reporting_due_at=moved),
-        session=session,
-        guild_id=GUILD,
-        actor_id=MODERATOR,
-    )
+    await move_reporting(session, entry, moved)
     assert (await fire_times(session, milestone.id))[("due", 0)] == moved
     with pytest.raises(InvalidInput) as refused:
         await milestones.edit_milestone(
