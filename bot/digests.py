@@ -14,6 +14,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
+from bot.errors import database_unreachable
 from bot.render.digest import Payload, render_digest, render_notice
 from bot.sender import ChannelGone, Sender
 from storage import db
@@ -68,19 +69,26 @@ class DigestDispatcher:
     async def run_due(self, now: datetime) -> datetime | None:
         async with self.database.sessions() as session:
             due = await digest.due_schedules(session=session, now=now)
-        await asyncio.gather(*(self._guarded(schedule, now) for schedule in due))
+        outcomes = await asyncio.gather(*(self._guarded(schedule, now) for schedule in due))
+        unreachable = [error for error in outcomes if error is not None]
+        if unreachable:
+            raise unreachable[0]  # the Waker retries within seconds, not at the next poll
         async with self.database.sessions() as session:
             next_due = await digest.next_due_at(session=session)
         # Still due: claimed elsewhere or failed; look again once such a claim goes stale.
         return now + self.stale_claim if next_due is not None and next_due <= now else next_due
 
-    async def _guarded(self, schedule: DigestSchedule, now: datetime) -> None:
+    async def _guarded(self, schedule: DigestSchedule, now: datetime) -> Exception | None:
+        """Run one schedule; the error if the database was unreachable (for all of them)."""
         async with self._slots:
             try:
                 await self._run(schedule, now)
-            except Exception:
+            except Exception as error:
+                if database_unreachable(error):
+                    return error
                 # The claim stays; it is retried when stale. Other schedules go on.
                 log.exception("digest %s (guild %s) failed", schedule.id, schedule.guild_id)
+        return None
 
     async def _run(self, schedule: DigestSchedule, now: datetime) -> None:
         slot = schedule.next_run_at

@@ -6,8 +6,10 @@ button press fails the same polite way as a slash command.
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
@@ -21,6 +23,10 @@ from storage.transfer import ImportRowError
 
 log = logging.getLogger(__name__)
 
+# PostgreSQL cannot serve for now: a connection exception (class 08), too many
+# connections, or the server shutting down, crashed, or starting up.
+UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+
 
 def _unwrap(error: BaseException) -> BaseException:
     while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
@@ -31,12 +37,18 @@ def _unwrap(error: BaseException) -> BaseException:
     return original if isinstance(original, BaseException) else error
 
 
-def _database_unreachable(error: BaseException) -> bool:
+def database_unreachable(error: BaseException) -> bool:
+    """Whether the database cannot be reached for now: worth trying again shortly."""
     if isinstance(error, OperationalError | PoolTimeout | ConnectionError | TimeoutError):
         return True
     if isinstance(error, socket.gaierror):  # the database's host name does not resolve
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    # asyncpg's errors carry the SQLSTATE; SQLAlchemy keeps the driver's error as `orig`.
+    driver_error = error.orig if isinstance(error, DBAPIError) else error
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES)
 
 
 def describe(error: BaseException, locale: str) -> str | None:
@@ -56,7 +68,7 @@ def describe(error: BaseException, locale: str) -> str | None:
         return t(locale, "error-cooldown", round(error.retry_after, 1))
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         return t(locale, "error-not-allowed")
-    if _database_unreachable(error):
+    if database_unreachable(error):
         return t(locale, TryAgainLater.key)
     return None
 
@@ -80,9 +92,34 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
         command = interaction.command.qualified_name if interaction.command else "component"
         log.error("unhandled error in %s", command, exc_info=error)
         text = t(locale, "error-generic")
-    elif _database_unreachable(error):
+    elif database_unreachable(error):
         log.warning("database unreachable: %s", error)
     await send_ephemeral(interaction, text)
+
+
+Autocomplete = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
+
+
+def quiet_autocomplete(callback: Autocomplete) -> Autocomplete:
+    """No choices while the database is unreachable.
+
+    discord.py only logs an autocomplete's error, with a traceback, and the member
+    sees "Loading options failed"; the command itself then answers "try again shortly".
+    """
+
+    @functools.wraps(callback)
+    async def guarded(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            return await callback(interaction, current)
+        except Exception as error:
+            if not database_unreachable(error):
+                raise
+            log.warning("database unreachable during autocomplete: %s", error)
+            return []
+
+    return guarded
 
 
 class CommandTree(app_commands.CommandTree):

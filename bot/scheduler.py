@@ -6,6 +6,10 @@ when it next has something due. The `Waker` keeps one APScheduler job per
 dispatcher at that time, plus a slow safety poll. APScheduler 3 drops one-off
 jobs that run later than `misfire_grace_time` (default 1 s): we set it to
 None (run however late) and coalesce, so a late wake-up still runs, once.
+
+A dispatcher run that fails (the database is down) is retried after 5 s, then
+10, 20, 40 and every 60 s until one succeeds: what fell due during an outage
+goes out within seconds of the database coming back, not at the next poll.
 """
 
 from __future__ import annotations
@@ -19,11 +23,20 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from storage.clock import Clock
+from bot.errors import database_unreachable
+from storage.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
 SAFETY_POLL = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=5)
+LONGEST_RETRY = timedelta(seconds=60)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait after `failures` failed runs in a row: 5 s, doubling, at most 60 s."""
+    doublings = min(failures - 1, 8)  # bounded: the delay stops at LONGEST_RETRY anyway
+    return min(FIRST_RETRY * 2**doublings, LONGEST_RETRY)
 
 
 class Dispatcher(Protocol):
@@ -41,12 +54,20 @@ class Scheduler(Protocol):
 
 
 class Waker:
-    """Wires dispatchers to APScheduler's AsyncIOScheduler (in-memory job store, UTC)."""
+    """Wires dispatchers to APScheduler's AsyncIOScheduler (in-memory job store, UTC).
 
-    def __init__(self, clock: Clock, dispatchers: list[Dispatcher]) -> None:
+    `clock` is the time dispatchers work at; `wall_clock` times retries, since
+    APScheduler waits in real time even when tests move `clock` by hand.
+    """
+
+    def __init__(
+        self, clock: Clock, dispatchers: list[Dispatcher], *, wall_clock: Clock | None = None
+    ) -> None:
         self.clock = clock
+        self.wall_clock = wall_clock or SystemClock()
         self.dispatchers = {d.name: d for d in dispatchers}
         self._locks = {d.name: asyncio.Lock() for d in dispatchers}
+        self.failures = {d.name: 0 for d in dispatchers}  # failed runs in a row
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
@@ -71,11 +92,32 @@ class Waker:
         async with self._locks[name]:
             try:
                 next_due = await self.dispatchers[name].run_due(self.clock.now())
-            except Exception:
-                # Logged, not swallowed: the safety poll tries again.
-                log.exception("dispatcher %s failed; retrying on the next poll", name)
+            except Exception as error:
+                self._retry_later(name, error)
                 return
+        if self.failures[name]:
+            log.info("dispatcher %s ran again after %d failures", name, self.failures[name])
+            self.failures[name] = 0
+            if self.scheduler.get_job(f"retry-{name}"):
+                self.scheduler.remove_job(f"retry-{name}")
         self.wake_at(name, next_due)
+
+    def _retry_later(self, name: str, error: Exception) -> None:
+        self.failures[name] += 1
+        delay = retry_delay(self.failures[name])
+        if database_unreachable(error):  # expected while the database is down: no traceback
+            log.warning(
+                "dispatcher %s: database unreachable (%s); retrying in %s", name, error, delay
+            )
+        else:
+            log.error("dispatcher %s failed; retrying in %s", name, delay, exc_info=error)
+        self.scheduler.add_job(
+            self.run,
+            DateTrigger(run_date=self.wall_clock.now() + delay),
+            args=[name],
+            id=f"retry-{name}",
+            replace_existing=True,
+        )
 
     def wake_at(self, dispatcher_name: str, when: datetime | None) -> None:
         job_id = f"wake-{dispatcher_name}"

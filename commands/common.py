@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 import discord
 from discord import app_commands
 
+from bot.errors import quiet_autocomplete
 from bot.i18n import t
 from bot.render.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, truncate
 from storage import search
@@ -25,6 +26,7 @@ def choices(enum: type[StrEnum]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=t("en", f"choice-{m.value}"), value=m.value) for m in enum]
 
 
+@quiet_autocomplete
 async def entry_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:

@@ -18,6 +18,7 @@ from discord import app_commands
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import guild_id_of, is_moderator, user_locale
+from bot.errors import quiet_autocomplete
 from bot.i18n import t
 from bot.render.entries import BRAND
 from bot.render.limits import (
@@ -134,6 +135,7 @@ def summary(
     return truncate("\n".join(lines), CONTENT)
 
 
+@quiet_autocomplete
 async def milestone_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:

@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A command waits for the database at most this long, so it still answers within
+# Discord's 3 s deadline, with "try again shortly" if need be: a locked SQLite
+# database, an unanswered PostgreSQL connect (asyncpg waits 60 s by default), a
+# pool with no free connection (SQLAlchemy waits 30 s by default).
+SQLITE_BUSY_TIMEOUT_MS = 2_000
+PG_CONNECT_TIMEOUT = 1.5  # seconds
+PG_POOL_TIMEOUT = 1.0  # seconds
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,7 +44,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_pre_ping", True)  # a connection the server dropped is replaced
+    kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT)
+    kwargs["connect_args"] = {"timeout": PG_CONNECT_TIMEOUT, **kwargs.get("connect_args", {})}
     return create_async_engine(url, **kwargs)
 
 

@@ -1,0 +1,116 @@
+"""Which database errors mean "try again shortly": real ones raised through the outage
+proxy (tests/pg_outage.py), and the errors asyncpg reports when PostgreSQL cannot serve;
+a bug's error is not one of them. The end-to-end outage is in tests/e2e/test_db_faults.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+
+from bot.errors import database_unreachable, describe
+from bot.i18n import t
+from storage.db import Database
+from tests.e2e.conftest import eventually
+from tests.pg_outage import OutageProxy
+
+on_postgres = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+SLEEPER = "SELECT pg_sleep(30) -- sleeper"
+
+
+@pytest.fixture
+async def proxy(db_url: str) -> AsyncIterator[OutageProxy]:
+    proxy = OutageProxy(db_url)
+    await proxy.start()
+    yield proxy
+    await proxy.close()
+
+
+@pytest.fixture
+async def through_proxy(proxy: OutageProxy) -> AsyncIterator[Database]:
+    database = Database(proxy.url)
+    yield database
+    await database.dispose()
+
+
+async def select_one(database: Database) -> int:
+    async with database.sessions() as session:
+        return (await session.exec(sa.text("SELECT 1"))).scalar_one()  # type: ignore[call-overload]
+
+
+async def sleeper_running(database: Database) -> bool:
+    async with database.sessions() as session:
+        found = await session.exec(  # type: ignore[call-overload]
+            sa.text("SELECT count(*) FROM pg_stat_activity WHERE query = :q"),
+            params={"q": SLEEPER},
+        )
+        return found.scalar_one() == 1
+
+
+@on_postgres
+async def test_connection_dropped_mid_query_says_try_again_and_the_pool_recovers(
+    db_url: str, proxy: OutageProxy, through_proxy: Database
+) -> None:
+    direct = Database(db_url)
+    try:
+
+        async def sleep_in_a_transaction() -> None:
+            async with through_proxy.transaction() as session:
+                await session.exec(sa.text(SLEEPER))  # type: ignore[call-overload]
+
+        query = asyncio.create_task(sleep_in_a_transaction())
+        assert await eventually(lambda: sleeper_running(direct), seconds=5)
+        await proxy.stop()
+        with pytest.raises(sa.exc.DBAPIError) as dropped:
+            await query
+        assert describe(dropped.value, "es") == t("es", "error-try-again")
+
+        await proxy.start()
+        assert await select_one(through_proxy) == 1  # pool_pre_ping replaced the dead one
+    finally:
+        await direct.dispose()
+
+
+@on_postgres
+async def test_idle_connections_dropped_by_a_restart_are_replaced_unseen(
+    proxy: OutageProxy, through_proxy: Database
+) -> None:
+    assert await select_one(through_proxy) == 1
+    pooled = through_proxy.engine.pool.checkedin()  # type: ignore[attr-defined]
+    assert pooled >= 1
+    await proxy.stop()
+    await proxy.start()
+    assert await select_one(through_proxy) == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+        asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator"),
+        asyncpg.exceptions.CrashShutdownError("terminating connection: another process crashed"),
+        asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
+        asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+        asyncpg.exceptions.ConnectionFailureError("could not receive data from server"),
+        ConnectionRefusedError(111, "Connect call failed"),
+        TimeoutError(),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_postgres_unable_to_serve_is_unreachable(error: Exception) -> None:
+    assert database_unreachable(error)
+
+
+@on_postgres
+async def test_a_bugs_database_error_is_not_unreachable(database: Database) -> None:
+    with pytest.raises(sa.exc.DBAPIError) as failed:
+        async with database.sessions() as session:
+            await session.exec(sa.text("SELECT 1/0"))  # type: ignore[call-overload]
+    assert not database_unreachable(failed.value)
+    assert not database_unreachable(asyncpg.exceptions.QueryCanceledError("statement timeout"))
+    assert describe(failed.value, "en") is None  # logged as a bug, with its traceback
