@@ -19,6 +19,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database, upgrade
+from tests.pg_outage import OutageProxy
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -101,3 +102,12 @@ async def database(db_url: str) -> AsyncIterator[Database]:
 async def session(database: Database) -> AsyncIterator[AsyncSession]:
     async with database.sessions() as session:
         yield session
+
+
+@pytest.fixture
+async def proxy(db_url: str) -> AsyncIterator[OutageProxy]:
+    """A proxy in front of the PostgreSQL database `db_url`, to stop and start it."""
+    proxy = OutageProxy(db_url)
+    await proxy.start()
+    yield proxy
+    await proxy.close()

@@ -24,14 +24,6 @@ SLEEPER = "SELECT pg_sleep(30) -- sleeper"
 
 
 @pytest.fixture
-async def proxy(db_url: str) -> AsyncIterator[OutageProxy]:
-    proxy = OutageProxy(db_url)
-    await proxy.start()
-    yield proxy
-    await proxy.close()
-
-
-@pytest.fixture
 async def through_proxy(proxy: OutageProxy) -> AsyncIterator[Database]:
     database = Database(proxy.url)
     yield database

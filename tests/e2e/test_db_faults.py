@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -41,14 +41,6 @@ log = logging.getLogger(__name__)
 OUTAGE = 30.0  # seconds, the figure
 ROUND_EVERY = 6.0  # seconds between two rounds of commands during the outage
 NEW_PROPOSAL = {**PROPOSAL, "Name": "Archivo Abierto"}
-
-
-@pytest.fixture
-async def proxy(db_url: str) -> AsyncIterator[OutageProxy]:
-    proxy = OutageProxy(db_url)
-    await proxy.start()
-    yield proxy
-    await proxy.close()
 
 
 @pytest.fixture
