@@ -35,6 +35,11 @@ RUNS = [
     ("Digest build", ["bench/digest.py"], ["--runs", "5", "--guilds", "20"]),
     ("Reminder lateness", ["bench/reminders.py"], ["--quick"]),
     ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),
+    (
+        "Load: 50 volunteers for 60 s on 100,000 entries (SQLite, PostgreSQL)",
+        ["bench/load.py"],
+        ["--duration", "5", "--volunteers", "10", "--entries", "5000"],
+    ),
 ]
 
 
@@ -83,7 +88,9 @@ def main() -> int:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (
         f"{START}\nRun on {stamp}, on {machine()}. "
-        f"Written by `bench/report.py`{' (quick sizes)' if args.quick else ''}.\n\n"
+        f"Written by `bench/report.py`{' (quick sizes)' if args.quick else ''}: "
+        "`.venv/bin/python bench/report.py` runs them all again and rewrites this section; "
+        "each section names the script and options it ran, to run it alone.\n\n"
         + "\n".join(sections)
         + END
     )
