@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -147,6 +148,28 @@ async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
             channel_id=sent.channel_id,
             message_id=sent.message_id,
         )
+
+
+class ReviewPostDispatcher:
+    """Posts the proposals whose post after Confirm never happened (see POST_GRACE).
+
+    Each is posted with the same nonce as the first try, so one that did reach Discord
+    just before a crash is not posted twice; two processes racing on one are deduplicated
+    the same way.
+    """
+
+    name = "reviews"
+
+    def __init__(self, bot: PartnerBot) -> None:
+        self.bot = bot
+
+    async def run_due(self, now: datetime) -> datetime | None:
+        async with self.bot.database.sessions() as session:
+            unposted = await proposals.unposted_proposals(session=session, now=now)
+        for entry in unposted:
+            log.info("posting proposal %s for review, late", entry.id)
+            await post_for_review(self.bot, entry)
+        return None  # a new proposal wakes this up; the safety poll covers the rest
 
 
 async def refresh_review_message(bot: PartnerBot, entry: Entry) -> None:

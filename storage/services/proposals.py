@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import search
 from storage.errors import DuplicateName
-from storage.models import Entry, Status
+from storage.models import Entry, GuildSettings, Status
 from storage.schemas import EntryInput
 from storage.services.entries import find_by_name
 
 SIMILAR_SHOWN = 5
+# A proposal is posted for review as soon as it is confirmed; one still unposted this
+# long after (the bot crashed, the database or Discord failed) is posted by the
+# `reviews` dispatcher, within a day: older ones are in /review queue.
+POST_GRACE = timedelta(seconds=30)
+POST_RECOVERY = timedelta(days=1)
 
 
 async def check_proposal(data: EntryInput, *, session: AsyncSession, guild_id: int) -> list[Entry]:
@@ -54,3 +61,23 @@ async def record_review_message(
     entry.review_channel_id = channel_id
     entry.review_message_id = message_id
     session.add(entry)
+
+
+async def unposted_proposals(
+    *, session: AsyncSession, now: datetime, limit: int = 50
+) -> list[Entry]:
+    """Proposals of the last day never posted for review, in guilds with a review channel."""
+    statement = (
+        select(Entry)
+        .join(GuildSettings, col(GuildSettings.guild_id) == col(Entry.guild_id))
+        .where(
+            Entry.status == Status.PROPOSED,
+            col(Entry.review_message_id).is_(None),
+            col(GuildSettings.review_channel_id).is_not(None),
+            col(Entry.created_at) >= now - POST_RECOVERY,
+            col(Entry.created_at) <= now - POST_GRACE,
+        )
+        .order_by(col(Entry.created_at), col(Entry.id))
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())

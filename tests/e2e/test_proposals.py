@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from bot.double import Message
+from commands.review import ReviewPostDispatcher
 from storage.models import Entry, Status
-from storage.services import audit, entries
+from storage.services import audit, entries, proposals
 from tests.e2e.conftest import World, eventually, start_bot, stop_bot
 
 PROPOSAL = {
@@ -26,6 +28,14 @@ async def set_review_channel(world: World) -> None:
 
 async def propose(world: World, values: dict[str, str] | None = None, **options: str) -> Message:
     """Run the whole propose flow as the volunteer; returns the review-channel post."""
+    await confirm_proposal(world, values, **options)
+    return await world.double.wait_for_message(world.review)
+
+
+async def confirm_proposal(
+    world: World, values: dict[str, str] | None = None, **options: str
+) -> None:
+    """Propose as the volunteer, up to the answer to Confirm."""
     await set_review_channel(world)
     ix = await world.double.slash(
         world.volunteer,
@@ -42,7 +52,6 @@ async def propose(world: World, values: dict[str, str] | None = None, **options:
     done = await world.double.click(world.volunteer, confirmation, confirm_id)
     await done.response()
     assert "waits for review" in confirmation.content
-    return await world.double.wait_for_message(world.review)
 
 
 async def _async(value: bool) -> bool:
@@ -91,6 +100,25 @@ async def test_propose_shows_lookalikes_and_queues(world: World) -> None:
     entry = await eventually(lambda: recorded(world))
     assert entry.status == Status.PROPOSED
     assert entry.review_message_id == post.id
+
+
+async def test_a_review_post_that_failed_is_made_later_once(world: World) -> None:
+    world.double.revoke_send(world.review)  # the post after Confirm fails
+    await confirm_proposal(world)
+    entry = await stored(world, "Museo Abierto")
+    assert entry is not None and entry.review_message_id is None
+    world.double.restore_send(world.review)
+    reviews = ReviewPostDispatcher(world.bot)
+    now = datetime.now(UTC)
+    await reviews.run_due(now)  # the first try may still be under way: not yet
+    assert world.double.messages(world.review) == []
+    later = now + proposals.POST_GRACE + timedelta(seconds=1)
+    await reviews.run_due(later)
+    await reviews.run_due(later)  # recorded: not posted again
+    (post,) = world.double.messages(world.review)
+    assert "Museo Abierto" in post.embeds[0]["title"]
+    posted = await recorded(world)
+    assert posted is not None and posted.review_message_id == post.id
 
 
 async def test_exact_duplicate_refused(world: World) -> None:
