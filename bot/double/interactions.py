@@ -91,11 +91,10 @@ class Interaction:
     def sent(self) -> None:
         self.dispatched_at = time.monotonic()
 
-    def late(self) -> bool:
-        """Past the first-response deadline (counted from when the bot was sent it)."""
-        return self.dispatched_at is not None and (
-            time.monotonic() - self.dispatched_at > self._deadline
-        )
+    def late(self, at: float) -> bool:
+        """A response received `at` is past the deadline (counted from when the bot was
+        sent the interaction)."""
+        return self.dispatched_at is not None and at - self.dispatched_at > self._deadline
 
     def expired(self) -> bool:
         """The token lasts 15 minutes for follow-ups and edits."""
@@ -103,10 +102,10 @@ class Interaction:
             time.monotonic() - self.dispatched_at > self._lifetime
         )
 
-    def acknowledge(self, response: Response) -> None:
+    def acknowledge(self, response: Response, *, received_at: float) -> None:
         self.acknowledgements += 1
         self.first = response
-        self.responded_at = time.monotonic()
+        self.responded_at = received_at
         self._signal.notify()
 
     @property

@@ -68,7 +68,7 @@ async def callback(double: DiscordDouble, req: ApiRequest) -> Any:
             "Interaction has already been acknowledged.",
             violation=True,
         )
-    if ix.late():
+    if ix.late(req.received_at):
         raise DiscordError(
             404,
             errors.UNKNOWN_INTERACTION,
@@ -92,7 +92,7 @@ async def callback(double: DiscordDouble, req: ApiRequest) -> Any:
         )
     data = body.get("data") or {}
     response = _respond(double, ix, kind, data, req)
-    ix.acknowledge(response)
+    ix.acknowledge(response, received_at=req.received_at)
     if req.query.get("with_response", "").lower() not in ("1", "true"):
         return None
     message = response.message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,9 @@ class ApiRequest:
     query: Mapping[str, str]
     body: Any = None
     uploads: dict[int, Attachment] = field(default_factory=dict)  # files[n] by n
+    # When the request reached the double, before it read and checked the body: what the
+    # double does with a request is not the client's time.
+    received_at: float = field(default_factory=time.monotonic)
 
     def id(self, name: str) -> int:
         return _integer(self.params[name], name)
