@@ -85,6 +85,8 @@ async def _save(
         milestone.updated_at = now
         session.add(milestone)
     await session.flush()
+    if after is not None and after["id"] is None:  # a new milestone: its id exists only now
+        after["id"] = milestone.id
     await audit.record(
         session=session,
         guild_id=milestone.guild_id,
