@@ -120,11 +120,12 @@ class Waker:
         )
 
     def wake_at(self, dispatcher_name: str, when: datetime | None) -> None:
-        job_id = f"wake-{dispatcher_name}"
+        """Make sure the dispatcher runs at `when`. None (nothing due) removes nothing: a
+        wake-up already set may be a command's, set while the dispatcher was running and
+        for work it did not see; at worst it finds nothing to do."""
         if when is None:
-            if self.scheduler.get_job(job_id):
-                self.scheduler.remove_job(job_id)
             return
+        job_id = f"wake-{dispatcher_name}"
         job = self.scheduler.get_job(job_id)
         if job is not None and job.next_run_time is not None and job.next_run_time <= when:
             return  # an earlier wake-up is already set; it will reschedule

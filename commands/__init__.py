@@ -48,11 +48,11 @@ def dispatchers(bot: PartnerBot) -> list[Dispatcher]:
     from bot.digests import DigestDispatcher
     from bot.discord_sender import DiscordSender
     from bot.reminders import ReminderDispatcher
-    from commands.review import ReviewPostDispatcher
+    from commands.review import ReviewDispatcher
 
     sender = DiscordSender(bot.http)
     return [
         ReminderDispatcher(bot.database, sender),
         DigestDispatcher(bot.database, sender),
-        ReviewPostDispatcher(bot),
+        ReviewDispatcher(bot),
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -10,20 +9,18 @@ import discord
 from discord import app_commands
 
 from bot.context import guild_id_of, user_locale
-from bot.errors import View, database_unreachable, report
+from bot.errors import View, report
 from bot.i18n import t
 from bot.render import proposals as render
 from commands.common import bot_of, choices
 from commands.partnership import partnership
-from commands.review import ReviewPostDispatcher, post_for_review
+from commands.review import ReviewDispatcher, done_after_answer, post_for_review
 from storage import schemas
 from storage.dates import parse_due
 from storage.models import Area, EntryKind, Steward
 from storage.schemas import EntryInput
 from storage.services import entries, proposals
 from storage.services.settings import effective_timezone, get_settings
-
-log = logging.getLogger(__name__)
 
 CONFIRM_TIMEOUT = 15 * 60
 
@@ -96,17 +93,11 @@ class ConfirmProposal(View):
             )
         self.stop()
         # Should the post below never happen, the reviews dispatcher makes it then.
-        bot.wake(ReviewPostDispatcher.name, entry.created_at + proposals.POST_GRACE)
+        bot.wake(ReviewDispatcher.name, entry.created_at + proposals.POST_GRACE)
         await interaction.response.edit_message(
             content=t(self.locale, "propose-done", entry.name, entry.id), embeds=[], view=None
         )
-        try:
-            await post_for_review(bot, entry)
-        except Exception as exc:
-            # The proposal is stored and the volunteer told so: no "try again" for them.
-            if not database_unreachable(exc):
-                raise
-            log.warning("proposal %s not posted for review yet: %s", entry.id, exc)
+        await done_after_answer(post_for_review(bot, entry), f"the review post of {entry.id}")
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:

@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot.context import guild_id_of, require_moderator, user_locale
 from bot.discord_sender import DiscordSender
-from bot.errors import View, report
+from bot.errors import View, database_unreachable, report
 from bot.i18n import normalize_locale, t
 from bot.render import proposals as render
 from bot.render.views import Pager
@@ -141,22 +141,23 @@ async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
         )
         return
     async with bot.database.transaction() as session:
-        await proposals.record_review_message(
+        posted = await proposals.record_review_message(
             entry.id,
             session=session,
             guild_id=entry.guild_id,
             channel_id=sent.channel_id,
             message_id=sent.message_id,
         )
+    if posted.status != Status.PROPOSED:  # decided while it was being posted
+        await refresh_review_message(bot, posted)
 
 
-class ReviewPostDispatcher:
-    """Posts the proposals whose post after Confirm never happened (see POST_GRACE).
-
-    Each is posted with the same nonce as the first try, so one that did reach Discord
-    just before a crash is not posted twice; two processes racing on one are deduplicated
-    the same way.
-    """
+class ReviewDispatcher:
+    """Does what a crash (or the database, or Discord failing) left undone after a
+    proposal or a decision was answered: the review post, its update with the decision,
+    and the proposer's notice. Each is done once the first try had POST_GRACE to happen,
+    with the same nonces as the first try: a message that did reach Discord just before
+    a crash is not sent twice, nor by two processes racing on it."""
 
     name = "reviews"
 
@@ -164,12 +165,45 @@ class ReviewPostDispatcher:
         self.bot = bot
 
     async def run_due(self, now: datetime) -> datetime | None:
+        ready = now - proposals.POST_GRACE
         async with self.bot.database.sessions() as session:
             unposted = await proposals.unposted_proposals(session=session, now=now)
+            untold = await proposals.untold_decisions(session=session, now=now)
         for entry in unposted:
-            log.info("posting proposal %s for review, late", entry.id)
-            await post_for_review(self.bot, entry)
-        return None  # a new proposal wakes this up; the safety poll covers the rest
+            if entry.created_at <= ready:
+                log.info("posting proposal %s for review, late", entry.id)
+                await post_for_review(self.bot, entry)
+        for entry in untold:
+            if entry.decided_at is not None and entry.decided_at <= ready:
+                log.info("telling the decision on entry %s, late", entry.id)
+                await tell_decision(self.bot, entry, now=now)
+        waiting = [e.created_at for e in unposted if e.created_at > ready]
+        waiting += [e.decided_at for e in untold if e.decided_at and e.decided_at > ready]
+        return min(waiting) + proposals.POST_GRACE if waiting else None
+
+
+async def done_after_answer(work: Awaitable[None], what: str) -> None:
+    """Work after the member was answered: if the database fails there, the member is
+    not told to try again (what they did is stored); the reviews dispatcher does it."""
+    try:
+        await work
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        log.warning("%s left to the reviews dispatcher: %s", what, exc)
+
+
+async def tell_decision(bot: PartnerBot, entry: Entry, *, now: datetime) -> None:
+    """Show the decision on the review post, tell the proposer, and record both done."""
+    async with bot.database.sessions() as session:
+        settings = await get_settings(session=session, guild_id=entry.guild_id)
+    await refresh_review_message(bot, entry)
+    await notify_proposer(bot, entry, settings)
+    assert entry.id is not None
+    async with bot.database.transaction() as session:
+        await proposals.mark_decision_told(
+            entry.id, session=session, guild_id=entry.guild_id, now=now
+        )
 
 
 async def refresh_review_message(bot: PartnerBot, entry: Entry) -> None:
@@ -235,11 +269,14 @@ async def decide(
             actor_id=interaction.user.id,
             reason=reason,
         )
+    assert entry.decided_at is not None
+    bot.wake(ReviewDispatcher.name, entry.decided_at + proposals.POST_GRACE)
     locale = user_locale(interaction)
     key = "review-you-approved" if approve else "review-you-rejected"
     await interaction.response.send_message(t(locale, key, entry.name), ephemeral=True)
-    await refresh_review_message(bot, entry)
-    await notify_proposer(bot, entry, settings)
+    await done_after_answer(
+        tell_decision(bot, entry, now=bot.clock.now()), f"the decision on entry {entry.id}"
+    )
 
 
 class RejectModal(discord.ui.Modal):

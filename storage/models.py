@@ -135,6 +135,9 @@ class Entry(SQLModel, table=True):
     proposer_id: int | None = _snowflake()
     decided_by: int | None = _snowflake()
     decided_at: datetime | None = _utc_column()
+    # When the review post showed the decision and the proposer was told of it: a
+    # decision still untold after a crash is told by the `reviews` dispatcher.
+    decision_told_at: datetime | None = _utc_column()
     review_channel_id: int | None = _snowflake()
     review_message_id: int | None = _snowflake()
     support_count: int = 0

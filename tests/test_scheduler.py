@@ -118,3 +118,30 @@ async def test_outage_is_a_warning_and_a_bug_keeps_its_traceback(
     assert "retrying in 0:00:05" in outage.getMessage()
     assert bug.levelno == logging.ERROR and bug.exc_info is not None
     assert "retrying in 0:00:10" in bug.getMessage()  # a bug is retried too, on the same backoff
+
+
+class CommandDuringRun:
+    """Finds nothing due, while a command (running meanwhile) asks for a wake-up."""
+
+    name = "reminders"
+
+    def __init__(self) -> None:
+        self.waker: Waker | None = None
+
+    async def run_due(self, now: datetime) -> datetime | None:
+        assert self.waker is not None
+        self.waker.wake_at(self.name, now + timedelta(hours=1))  # a milestone just added
+        return None
+
+
+async def test_a_run_that_finds_nothing_keeps_a_wake_up_set_meanwhile() -> None:
+    dispatcher = CommandDuringRun()
+    waker = Waker(FixedClock(NOW), [dispatcher], wall_clock=FixedClock(WALL))
+    dispatcher.waker = waker
+    waker.scheduler.start(paused=True)
+    try:
+        await waker.run("reminders")
+        wake = waker.scheduler.get_job("wake-reminders")
+        assert wake is not None and wake.next_run_time == NOW + timedelta(hours=1)
+    finally:
+        waker.shutdown()

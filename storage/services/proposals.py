@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,31 +54,59 @@ def can_edit(entry: Entry, *, user_id: int, is_moderator: bool) -> bool:
 
 async def record_review_message(
     entry_id: int, *, session: AsyncSession, guild_id: int, channel_id: int, message_id: int
-) -> None:
-    """Remember where the proposal was posted, to update it when it is decided."""
+) -> Entry:
+    """Remember where the proposal was posted, to update it when it is decided; the entry
+    as it is now (it may have been decided while it was being posted)."""
     entry = (
         await session.exec(select(Entry).where(Entry.id == entry_id, Entry.guild_id == guild_id))
     ).one()
     entry.review_channel_id = channel_id
     entry.review_message_id = message_id
     session.add(entry)
+    return entry
 
 
 async def unposted_proposals(
     *, session: AsyncSession, now: datetime, limit: int = 50
 ) -> list[Entry]:
-    """Proposals of the last day never posted for review, in guilds with a review channel."""
+    """Proposals of the last day not posted for review (yet), in guilds with a review
+    channel, oldest first. Decided ones too: one may be decided (from /review queue, or
+    from its post whose id a crash kept the bot from recording) before it is posted."""
     statement = (
         select(Entry)
         .join(GuildSettings, col(GuildSettings.guild_id) == col(Entry.guild_id))
         .where(
-            Entry.status == Status.PROPOSED,
+            col(Entry.proposer_id).is_not(None),  # proposed here, not imported
             col(Entry.review_message_id).is_(None),
             col(GuildSettings.review_channel_id).is_not(None),
             col(Entry.created_at) >= now - POST_RECOVERY,
-            col(Entry.created_at) <= now - POST_GRACE,
         )
         .order_by(col(Entry.created_at), col(Entry.id))
         .limit(limit)
     )
     return list((await session.exec(statement)).all())
+
+
+async def untold_decisions(*, session: AsyncSession, now: datetime, limit: int = 50) -> list[Entry]:
+    """Decisions of the last day not shown on the review post and told to the proposer
+    (yet), oldest first."""
+    statement = (
+        select(Entry)
+        .where(
+            col(Entry.decided_at) >= now - POST_RECOVERY,
+            col(Entry.decision_told_at).is_(None),
+        )
+        .order_by(col(Entry.decided_at), col(Entry.id))
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def mark_decision_told(
+    entry_id: int, *, session: AsyncSession, guild_id: int, now: datetime
+) -> None:
+    await session.exec(
+        sa.update(Entry)
+        .where(col(Entry.id) == entry_id, col(Entry.guild_id) == guild_id)
+        .values(decision_told_at=now)
+    )

@@ -92,16 +92,6 @@ class Action:
     def succeeded(self) -> bool:
         return self.answer is not None and SUCCESS[self.kind] in self.answer
 
-    @property
-    def sent_at(self) -> float:
-        assert self.interaction.dispatched_at is not None
-        return self.interaction.dispatched_at
-
-    @property
-    def acknowledged_at(self) -> float:
-        assert self.interaction.responded_at is not None
-        return self.interaction.responded_at
-
 
 @dataclass
 class Burst:

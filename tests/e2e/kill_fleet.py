@@ -54,12 +54,6 @@ class Fleet:
     def current(self, shard: int) -> Life:
         return next(life for life in reversed(self.lives) if life.shard == shard)
 
-    def life_at(self, shard: int, moment: float) -> Life:
-        """The shard's process at `moment`: the double sent it what it sent the shard then."""
-        return next(
-            life for life in reversed(self.lives) if life.shard == shard and life.started <= moment
-        )
-
     def _identifies(self, shard: int) -> int:
         return sum(1 for i in self.double.gateway.identifies if i.shard[0] == shard)
 

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.double import Message
-from commands.review import ReviewPostDispatcher
+from commands.review import ReviewDispatcher
 from storage.models import Entry, Status
 from storage.services import audit, entries, proposals
 from tests.e2e.conftest import World, eventually, start_bot, stop_bot
@@ -108,7 +108,7 @@ async def test_a_review_post_that_failed_is_made_later_once(world: World) -> Non
     entry = await stored(world, "Museo Abierto")
     assert entry is not None and entry.review_message_id is None
     world.double.restore_send(world.review)
-    reviews = ReviewPostDispatcher(world.bot)
+    reviews = ReviewDispatcher(world.bot)
     now = datetime.now(UTC)
     await reviews.run_due(now)  # the first try may still be under way: not yet
     assert world.double.messages(world.review) == []
@@ -182,6 +182,35 @@ async def test_volunteer_cannot_approve_moderator_can_and_proposer_is_told(world
         post.embeds, ensure_ascii=False
     ) or "Approved by" in json.dumps(post.embeds)
     assert all(c.get("disabled") for c in post.components[0]["components"][:3])
+    assert await eventually(lambda: told(world)), "the decision was not recorded as told"
+
+
+async def told(world: World) -> bool:
+    entry = await stored(world, "Museo Abierto")
+    return entry is not None and entry.decision_told_at is not None
+
+
+async def test_a_decision_left_untold_by_a_crash_is_told_later_once(world: World) -> None:
+    post = await propose(world)
+    entry = await eventually(lambda: recorded(world))
+    assert entry.id is not None
+    # The moderator's approval is stored, and the process died before it did anything more.
+    async with world.bot.database.transaction() as session:
+        await entries.decide(
+            entry.id,
+            approve=True,
+            session=session,
+            guild_id=world.guild.id,
+            actor_id=world.moderator.id,
+        )
+    reviews = ReviewDispatcher(world.bot)
+    later = datetime.now(UTC) + proposals.POST_GRACE + timedelta(seconds=1)
+    await reviews.run_due(later)
+    await reviews.run_due(later)  # told: not again
+    (dm,) = world.double.dm_messages(world.volunteer)
+    assert "approved" in dm.content
+    assert all(c.get("disabled") for c in post.components[0]["components"][:3])
+    assert await told(world)
 
 
 async def test_reject_needs_reason_and_closed_dms_fall_back_to_mention(world: World) -> None:
