@@ -70,13 +70,19 @@ class Waker:
         self.failures = {d.name: 0 for d in dispatchers}  # failed runs in a row
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            # Two at once: a run that asks to be woken at once (more was due) is then still
+            # running, and APScheduler would drop the wake-up as a second instance. Runs of
+            # one dispatcher take turns on its lock.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
         )
 
     def start(self) -> None:
         self.scheduler.start()
         self.scheduler.add_job(
-            self.run_all, IntervalTrigger(seconds=SAFETY_POLL.total_seconds()), id="safety-poll"
+            self.run_all,
+            IntervalTrigger(seconds=SAFETY_POLL.total_seconds()),
+            id="safety-poll",
+            max_instances=1,
         )
 
     def shutdown(self) -> None:

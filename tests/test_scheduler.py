@@ -6,6 +6,7 @@ test "fires" a retry by calling the job's function itself.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from apscheduler.job import Job
 from sqlalchemy.exc import OperationalError
 
 from bot.scheduler import Waker, retry_delay
-from storage.clock import FixedClock
+from storage.clock import FixedClock, SystemClock
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 WALL = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)  # APScheduler's real time, apart from NOW
@@ -143,5 +144,34 @@ async def test_a_run_that_finds_nothing_keeps_a_wake_up_set_meanwhile() -> None:
         await waker.run("reminders")
         wake = waker.scheduler.get_job("wake-reminders")
         assert wake is not None and wake.next_run_time == NOW + timedelta(hours=1)
+    finally:
+        waker.shutdown()
+
+
+class MoreDueAtOnce:
+    """Its first run leaves work due at once (a batch limit); the second records itself."""
+
+    name = "reminders"
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.second = asyncio.Event()
+
+    async def run_due(self, now: datetime) -> datetime | None:
+        self.runs += 1
+        if self.runs == 1:
+            return now  # asked from inside the running job: must not be dropped
+        self.second.set()
+        return None
+
+
+async def test_a_run_that_asks_to_run_again_at_once_is_woken() -> None:
+    dispatcher = MoreDueAtOnce()
+    clock = SystemClock()
+    waker = Waker(clock, [dispatcher])
+    waker.scheduler.start()
+    try:
+        waker.wake_at("reminders", clock.now())
+        await asyncio.wait_for(dispatcher.second.wait(), timeout=5)
     finally:
         waker.shutdown()
