@@ -72,6 +72,20 @@ def run(title: str, command: list[str]) -> str:
     )
 
 
+def _with_earlier_runs(block: str, fresh: list[str]) -> list[str]:
+    """The README's sections in their order, those just run (--only) in place of theirs."""
+    by_title = {section.splitlines()[0]: section for section in fresh}
+    merged = []
+    for part in block.split("\n### ")[1:]:
+        earlier = "### " + part.rstrip() + "\n"
+        title = earlier.splitlines()[0].split(" (run again on ")[0]
+        if title in by_title:
+            stamp = f" (run again on {datetime.now(UTC):%Y-%m-%d %H:%M UTC})"
+            earlier = by_title.pop(title).replace(title, title + stamp, 1)
+        merged.append(earlier)
+    return merged + list(by_title.values())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the wiring")
@@ -85,16 +99,19 @@ def main() -> int:
             continue
         print(f"running {title}…", file=sys.stderr)
         sections.append(run(title, command + (quick if args.quick else [])))
+    text = README.read_text(encoding="utf-8")
+    if args.only and START in text and END in text:
+        sections = _with_earlier_runs(text[text.index(START) : text.index(END)], sections)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (
         f"{START}\nRun on {stamp}, on {machine()}. "
         f"Written by `bench/report.py`{' (quick sizes)' if args.quick else ''}: "
         "`.venv/bin/python bench/report.py` runs them all again and rewrites this section; "
-        "each section names the script and options it ran, to run it alone.\n\n"
+        "each section names the script and options it ran, to run it alone"
+        f"{' (those run again with --only say so)' if args.only else ''}.\n\n"
         + "\n".join(sections)
         + END
     )
-    text = README.read_text(encoding="utf-8")
     if START in text and END in text:
         text = text[: text.index(START)] + body + text[text.index(END) + len(END) :]
     else:
