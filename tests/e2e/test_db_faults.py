@@ -30,7 +30,7 @@ from storage.services import settings
 from tests.e2e import test_digest_commands
 from tests.e2e.conftest import World
 from tests.e2e.test_faults import DUE, attempts, posted, reminder_due
-from tests.e2e.test_proposals import PROPOSAL, set_review_channel, stored
+from tests.e2e.test_proposals import PROPOSAL, confirmation, stored
 from tests.pg_outage import OutageProxy
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -70,21 +70,6 @@ async def followthrough_days(world: World) -> int:
     async with world.bot.database.sessions() as session:
         current = await settings.get_settings(session=session, guild_id=world.guild.id)
     return current.followthrough_days
-
-
-async def confirmation(world: World) -> tuple[Message, str]:
-    """A proposal whose look-alike check passed: the volunteer has yet to confirm it."""
-    await set_review_channel(world)
-    ix = await world.double.slash(
-        world.volunteer,
-        "partnership propose",
-        {"kind": "alliance", "area": "content", "steward": "volunteers"},
-    )
-    await ix.response()
-    submitted = await world.double.submit_modal(world.volunteer, ix, PROPOSAL)
-    message = (await submitted.response()).message
-    assert message is not None
-    return message, message.components[0]["components"][0]["custom_id"]
 
 
 Action = Callable[[], Awaitable[tuple[Interaction, Response]]]

@@ -32,10 +32,10 @@ async def propose(world: World, values: dict[str, str] | None = None, **options:
     return await world.double.wait_for_message(world.review)
 
 
-async def confirm_proposal(
+async def confirmation(
     world: World, values: dict[str, str] | None = None, **options: str
-) -> None:
-    """Propose as the volunteer, up to the answer to Confirm."""
+) -> tuple[Message, str]:
+    """Propose as the volunteer up to the confirmation: its message and Confirm's id."""
     await set_review_channel(world)
     ix = await world.double.slash(
         world.volunteer,
@@ -46,12 +46,19 @@ async def confirm_proposal(
     opened = await ix.response()
     assert opened.type == 9  # a modal
     submitted = await world.double.submit_modal(world.volunteer, ix, values or PROPOSAL)
-    confirmation = (await submitted.response()).message
-    assert confirmation.ephemeral
-    confirm_id = confirmation.components[0]["components"][0]["custom_id"]
-    done = await world.double.click(world.volunteer, confirmation, confirm_id)
+    message = (await submitted.response()).message
+    assert message is not None and message.ephemeral
+    return message, message.components[0]["components"][0]["custom_id"]
+
+
+async def confirm_proposal(
+    world: World, values: dict[str, str] | None = None, **options: str
+) -> None:
+    """Propose as the volunteer, up to the answer to Confirm."""
+    message, confirm_id = await confirmation(world, values, **options)
+    done = await world.double.click(world.volunteer, message, confirm_id)
     await done.response()
-    assert "waits for review" in confirmation.content
+    assert "waits for review" in message.content
 
 
 async def _async(value: bool) -> bool:

@@ -27,13 +27,12 @@ from tests.e2e.conftest import World
 from tests.e2e.test_db_faults import (
     asked,
     audit_rows,
-    confirmation,
     followthrough_days,
     told_to_try_again,
 )
 from tests.e2e.test_digest_commands import SLOT
 from tests.e2e.test_faults import posted, reminder_due, weekly_digest
-from tests.e2e.test_proposals import stored
+from tests.e2e.test_proposals import confirmation, stored
 
 clock = test_digest_commands.clock  # the fixture: the bot on a FixedClock
 BUSY_TIMEOUT = SQLITE_BUSY_TIMEOUT_MS / 1000
