@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # retries later (jobs never send inside a database transaction). discord.py raises
 # any value under 30 s to 30 s.
 MAX_RATELIMIT_TIMEOUT = 30.0
+DRAIN_TIMEOUT = 10.0  # seconds scheduled work under way may take to end at close
 
 
 def intents() -> discord.Intents:
@@ -153,4 +154,11 @@ class PartnerBot(discord.AutoShardedClient):
     async def close(self) -> None:
         if self.waker is not None:
             self.waker.shutdown()
+            # Scheduled work under way ends before the database is closed after us.
+            try:
+                await asyncio.wait_for(self.waker.drain(), DRAIN_TIMEOUT)
+            except TimeoutError:
+                log.warning(
+                    "scheduled work still running after %s s; closing anyway", DRAIN_TIMEOUT
+                )
         await super().close()

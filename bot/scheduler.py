@@ -68,6 +68,7 @@ class Waker:
         self.dispatchers = {d.name: d for d in dispatchers}
         self._locks = {d.name: asyncio.Lock() for d in dispatchers}
         self.failures = {d.name: 0 for d in dispatchers}  # failed runs in a row
+        self._closing = False
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
             # Two at once: a run that asks to be woken at once (more was due) is then still
@@ -86,8 +87,16 @@ class Waker:
         )
 
     def shutdown(self) -> None:
+        """No new runs from now on; see `drain` for those under way."""
+        self._closing = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def drain(self) -> None:
+        """Wait for the runs under way, so that none is cut off holding a connection."""
+        for lock in self._locks.values():
+            async with lock:
+                pass
 
     async def run_all(self) -> None:
         """Run every dispatcher now: on start-up, after each (re)connect, and on the safety poll."""
@@ -95,6 +104,8 @@ class Waker:
             await self.run(name)
 
     async def run(self, name: str) -> None:
+        if self._closing:
+            return
         async with self._locks[name]:
             try:
                 next_due = await self.dispatchers[name].run_due(self.clock.now())
