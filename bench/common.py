@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from search import COMMON, GUILD, PG_SERVER, PHRASES
-from search import admin as _admin
-from search import analyze as _analyze
-from search import fill as fill_entries
-from search import random_filters as _filters
-from search import typoed_fragment as _typoed_fragment
+from corpus import COMMON, GUILD, PG_SERVER, PHRASES
+from corpus import admin as _admin
+from corpus import analyze as _analyze
+from corpus import fill as fill_entries
+from corpus import random_filters as _filters
+from corpus import typoed_fragment as _typoed_fragment
 
 from bot.double import Channel, DiscordDouble, Member
 from storage.db import Database

@@ -48,7 +48,7 @@ from common import (
     stop_scene,
     summary,
 )
-from search import GUILD, generate, typoed_fragment
+from corpus import GUILD, generate, typoed_fragment
 
 from bot.double import Channel, Interaction, Member, NoResponse, Response
 from bot.double.interactions import AUTOCOMPLETE
