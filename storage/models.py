@@ -108,7 +108,22 @@ class UserSettings(SQLModel, table=True):
 
 class Entry(SQLModel, table=True):
     __tablename__ = "entry"
-    __table_args__ = (sa.UniqueConstraint("guild_id", "name_key", name="uq_entry_guild_name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("guild_id", "name_key", name="uq_entry_guild_name"),
+        # The `reviews` dispatcher's two questions, each on the few rows it looks for.
+        sa.Index(
+            "ix_entry_unposted",
+            "created_at",
+            sqlite_where=sa.text("review_message_id IS NULL AND proposer_id IS NOT NULL"),
+            postgresql_where=sa.text("review_message_id IS NULL AND proposer_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "ix_entry_untold",
+            "decided_at",
+            sqlite_where=sa.text("decision_told_at IS NULL"),
+            postgresql_where=sa.text("decision_told_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = Field(sa_type=sa.BigInteger, index=True)
