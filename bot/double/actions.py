@@ -6,6 +6,7 @@ to the bot over the gateway; each returns the `Interaction` to await answers on.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from bot.double.interactions import (
 )
 from bot.double.messages import Attachment, Message
 from bot.double.state import Channel, Member, User
+
+HUMAN_REACTION = 0.02  # seconds: the soonest a click or modal submit follows a bot write
 
 if TYPE_CHECKING:
     from bot.double.driver import DiscordDouble
@@ -199,6 +202,11 @@ class Actions:
     ) -> Interaction:
         if resolved is not None and resolved.data:
             data["resolved"] = resolved.data
+        if kind in (MESSAGE_COMPONENT, MODAL_SUBMIT):
+            # A person needs far more than this to press what the bot just showed; the bot
+            # needs it to read its own answer and start listening to that view or modal.
+            since = time.monotonic() - self.last_bot_write
+            await asyncio.sleep(max(0.0, HUMAN_REACTION - since))
         interaction_id, token = self.world.ids.next(), ids.interaction_token()
         payload = interaction_payload(
             self.payloads,

@@ -88,6 +88,7 @@ class DiscordDouble(Actions):
         self.requests: list[RequestRecord] = []
         self.interactions: dict[int, Interaction] = {}
         self._by_token: dict[str, Interaction] = {}
+        self.last_bot_write = 0.0  # time.monotonic() of the bot's last accepted write
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------

@@ -139,6 +139,8 @@ def _pipeline(double: DiscordDouble, spec: RouteSpec) -> Callable:
                 if problems:
                     raise invalid_form_body(problems)
             result = await spec.handler(double, api)
+            if spec.method != "GET":
+                double.last_bot_write = time.monotonic()
         except DiscordError as error:
             if error.violation:
                 double.violate(
