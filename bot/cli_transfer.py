@@ -11,7 +11,7 @@ from bot import cli
 from bot.config import Settings
 from bot.i18n import t
 from storage import transfer, transfer_formats
-from storage.db import Database
+from storage.db import CLI_BUSY_TIMEOUT_MS, Database
 from storage.errors import InvalidInput
 
 CLI_LOCALE = "en"
@@ -36,7 +36,7 @@ async def _import(
     settings: Settings, args: argparse.Namespace, content: tuple[str, str] | None
 ) -> transfer.ImportReport:
     """Import `content`, a file's (text, format), or the examples when it is None."""
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, sqlite_busy_timeout_ms=CLI_BUSY_TIMEOUT_MS)
     try:
         await database.upgrade()
         async with database.transaction() as session:
@@ -74,7 +74,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> tuple[str, int]:
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, sqlite_busy_timeout_ms=CLI_BUSY_TIMEOUT_MS)
     try:
         await database.upgrade()
         async with database.transaction() as session:

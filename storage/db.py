@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,25 +22,37 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # database, an unanswered PostgreSQL connect (asyncpg waits 60 s by default), a
 # pool with no free connection (SQLAlchemy waits 30 s by default).
 SQLITE_BUSY_TIMEOUT_MS = 2_000
+CLI_BUSY_TIMEOUT_MS = 30_000  # `partnerbot import`/`export`: no deadline, wait for the bot
 PG_CONNECT_TIMEOUT = 1.5  # seconds
 PG_POOL_TIMEOUT = 1.0  # seconds
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside one writer; busy_timeout waits for a locked
-    # database instead of failing at once; SQLite leaves foreign keys off by default.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # busy_timeout waits for a locked database instead of failing at once. WAL lets
+        # readers run beside one writer; it stays set in the file, and setting it again
+        # fails at once (no busy wait) while another connection writes: only if need be.
+        # SQLite leaves foreign keys off by default.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0] != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> AsyncEngine:
+    """The engine; `sqlite_busy_timeout_ms`: how long a write waits for a locked SQLite
+    database (the bot's commands must answer within 3 s; a command-line import may wait)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
@@ -100,7 +112,8 @@ class MigrationFailed(RuntimeError):
 def alembic_config(url: str) -> Config:
     from alembic.config import Config
 
-    config = Config()
+    # The standard output of now: Alembic's default is the one when it was first imported.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from storage.db import SQLITE_BUSY_TIMEOUT_MS
 
 GUILD = "111111111111111111"
 COPY_GUILD = "222222222222222222"
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     # A working directory of its own: no stray .env, and the database in tmp_path.
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    return tmp_path
+    root = logging.getLogger()
+    before = list(root.handlers)
+    yield tmp_path
+    # The CLI logs to the stderr of its test (captured, then closed): not to later ones.
+    for handler in root.handlers[:]:
+        if handler not in before:
+            root.removeHandler(handler)
 
 
 def _export_json(guild: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
@@ -91,3 +103,30 @@ def test_format_override(workdir: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert main(["import", str(table), "--guild", GUILD, "--format", "wikitext"]) == 0
     assert [row["name"] for row in _export_json(GUILD, capsys)] == ["Wikidata outreach"]
+
+
+def test_import_waits_for_the_bot_to_release_the_database(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Longer than a command may wait (SQLITE_BUSY_TIMEOUT_MS): an import has no deadline."""
+    assert main(["db", "upgrade"]) == 0
+    locked, held_for = threading.Event(), SQLITE_BUSY_TIMEOUT_MS / 1000 + 1
+
+    def other_writer() -> None:
+        connection = sqlite3.connect(workdir / "cli.db", isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        locked.set()
+        time.sleep(held_for)
+        connection.execute("COMMIT")
+        connection.close()
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    try:
+        assert locked.wait(5)
+        started = time.monotonic()
+        assert main(["import", "--example", "--guild", GUILD]) == 0
+        assert time.monotonic() - started >= held_for - 0.5  # it waited, then wrote
+    finally:
+        writer.join()
+    assert "Imported 5 entries" in capsys.readouterr().out

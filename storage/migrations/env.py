@@ -6,10 +6,10 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.db import CLI_BUSY_TIMEOUT_MS, create_engine
 
 target_metadata = SQLModel.metadata
 
@@ -59,7 +59,9 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_async_engine(url)
+    # The bot's engine settings (SQLite: WAL, and waiting for a locked database; there
+    # is no deadline here, so as long as a command-line import waits).
+    engine = create_engine(url, sqlite_busy_timeout_ms=CLI_BUSY_TIMEOUT_MS)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
