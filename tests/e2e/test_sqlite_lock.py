@@ -20,6 +20,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.double import Message
 from storage.clock import FixedClock
 from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from tests.e2e import test_digest_commands
@@ -66,12 +67,20 @@ async def everything_due(world: World, clock: FixedClock) -> None:
     clock.set(SLOT + timedelta(minutes=1))  # the reminder and the digest are both due
 
 
+async def everything_waiting(
+    world: World, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> tuple[Message, str]:
+    """A reminder and a digest due, a proposal to confirm (its message and Confirm's id),
+    and the warnings logged from now on."""
+    caplog.set_level(logging.WARNING)
+    await everything_due(world, clock)
+    return await confirmation(world)
+
+
 async def test_writers_wait_for_the_lock_and_succeed(
     world: World, clock: FixedClock, e2e_db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING)
-    await everything_due(world, clock)
-    confirm, confirm_id = await confirmation(world)
+    confirm, confirm_id = await everything_waiting(world, clock, caplog)
     assert world.bot.waker is not None
     with second_writer(e2e_db_url, seconds=1.0) as released:
         (settings_ix, saved), (confirm_ix, confirmed), _ = await asyncio.gather(
@@ -95,9 +104,7 @@ async def test_writers_wait_for_the_lock_and_succeed(
 async def test_lock_held_past_the_busy_timeout_answers_try_again(
     world: World, clock: FixedClock, e2e_db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING)
-    await everything_due(world, clock)
-    confirm, confirm_id = await confirmation(world)
+    confirm, confirm_id = await everything_waiting(world, clock, caplog)
     assert world.bot.waker is not None
     days, audited = await followthrough_days(world), await audit_rows(world)
     with second_writer(e2e_db_url, seconds=BUSY_TIMEOUT + 1):
