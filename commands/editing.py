@@ -91,7 +91,7 @@ class EditModal(discord.ui.Modal):
         await interaction.response.send_message(
             t(user_locale(interaction), "edit-saved", entry.name), ephemeral=True
         )
-        await refresh_review_message(bot, entry)
+        await refresh_review_message(bot, entry, settings)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report(interaction, error)

@@ -30,7 +30,7 @@ from bot.render.limits import (
     truncate,
 )
 from bot.render.reminders import display_title, render_done, safe, stamp
-from bot.render.views import send_paged
+from bot.render.views import send_list
 from commands.common import bot_of, entry_autocomplete
 from commands.proposals import parse_reporting_due
 from storage import search
@@ -296,12 +296,9 @@ async def list_command(
             )
         return _page(page, names, total=total, offset=offset, title=title, locale=locale), total
 
-    embed, total = await load(0)
-    if total == 0:
-        await interaction.response.send_message(t(locale, "milestone-list-empty"), ephemeral=True)
-        return
     # The client sends AllowedMentions.none(): the coordinators listed are not pinged.
-    await send_paged(interaction, embed, total=total, per_page=PER_PAGE, load=load, locale=locale)
+    empty = t(locale, "milestone-list-empty")
+    await send_list(interaction, load=load, per_page=PER_PAGE, locale=locale, empty=empty)
 
 
 @milestone_group.command(name="done")

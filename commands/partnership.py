@@ -10,7 +10,7 @@ from discord import app_commands
 from bot.context import guild_id_of, require_moderator, user_locale
 from bot.i18n import t
 from bot.render import entries as render
-from bot.render.views import send_paged
+from bot.render.views import send_list, send_paged
 from commands.common import bot_of, choices, entry_autocomplete
 from storage import search, transfer, transfer_formats
 from storage.models import Area, EntryKind, Status, Steward
@@ -149,11 +149,8 @@ async def list_command(interaction: discord.Interaction, status: str | None = No
         )
         return embed, total
 
-    embed, total = await load(0)
-    if total == 0:
-        await interaction.response.send_message(t(locale, "list-empty"), ephemeral=True)
-        return
-    await send_paged(interaction, embed, total=total, per_page=PER_PAGE, load=load, locale=locale)
+    empty = t(locale, "list-empty")
+    await send_list(interaction, load=load, per_page=PER_PAGE, locale=locale, empty=empty)
 
 
 @partnership.command(name="export")

@@ -103,6 +103,11 @@ def review_view(entry: Entry, locale: str) -> View:
     return view
 
 
+async def _settings(bot: PartnerBot, guild_id: int) -> GuildSettings:
+    async with bot.database.sessions() as session:
+        return await get_settings(session=session, guild_id=guild_id)
+
+
 async def _review_message(
     bot: PartnerBot, entry: Entry, settings: GuildSettings
 ) -> tuple[discord.Embed, View]:
@@ -122,8 +127,7 @@ async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
     Through the Sender, with a nonce per entry: resent after a Discord 5xx, it is
     still posted once.
     """
-    async with bot.database.sessions() as session:
-        settings = await get_settings(session=session, guild_id=entry.guild_id)
+    settings = await _settings(bot, entry.guild_id)
     if settings.review_channel_id is None:
         return
     embed, view = await _review_message(bot, entry, settings)
@@ -149,7 +153,7 @@ async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
             message_id=sent.message_id,
         )
     if posted.status != Status.PROPOSED:  # decided while it was being posted
-        await refresh_review_message(bot, posted)
+        await refresh_review_message(bot, posted, settings)
 
 
 class ReviewDispatcher:
@@ -193,11 +197,13 @@ async def done_after_answer(work: Awaitable[None], what: str) -> None:
         log.warning("%s left to the reviews dispatcher: %s", what, exc)
 
 
-async def tell_decision(bot: PartnerBot, entry: Entry, *, now: datetime) -> None:
-    """Show the decision on the review post, tell the proposer, and record both done."""
-    async with bot.database.sessions() as session:
-        settings = await get_settings(session=session, guild_id=entry.guild_id)
-    await refresh_review_message(bot, entry)
+async def tell_decision(
+    bot: PartnerBot, entry: Entry, *, now: datetime, settings: GuildSettings | None = None
+) -> None:
+    """Show the decision on the review post, tell the proposer, and record both done;
+    `settings`: the guild's, if the caller has them already."""
+    settings = settings or await _settings(bot, entry.guild_id)
+    await refresh_review_message(bot, entry, settings)
     await notify_proposer(bot, entry, settings)
     assert entry.id is not None
     async with bot.database.transaction() as session:
@@ -206,12 +212,14 @@ async def tell_decision(bot: PartnerBot, entry: Entry, *, now: datetime) -> None
         )
 
 
-async def refresh_review_message(bot: PartnerBot, entry: Entry) -> None:
-    """Show the decision, and the support count, on the proposal's review-channel post."""
+async def refresh_review_message(
+    bot: PartnerBot, entry: Entry, settings: GuildSettings | None = None
+) -> None:
+    """Show the decision, and the support count, on the proposal's review-channel post;
+    `settings`: the guild's, if the caller has them already."""
     if not (entry.review_channel_id and entry.review_message_id):
         return
-    async with bot.database.sessions() as session:
-        settings = await get_settings(session=session, guild_id=entry.guild_id)
+    settings = settings or await _settings(bot, entry.guild_id)
     embed, view = await _review_message(bot, entry, settings)
     channel = bot.get_partial_messageable(entry.review_channel_id, guild_id=entry.guild_id)
     try:
@@ -275,7 +283,8 @@ async def decide(
     key = "review-you-approved" if approve else "review-you-rejected"
     await interaction.response.send_message(t(locale, key, entry.name), ephemeral=True)
     await done_after_answer(
-        tell_decision(bot, entry, now=bot.clock.now()), f"the decision on entry {entry.id}"
+        tell_decision(bot, entry, now=bot.clock.now(), settings=settings),
+        f"the decision on entry {entry.id}",
     )
 
 

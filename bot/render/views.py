@@ -93,3 +93,14 @@ async def send_paged(
     )
     await interaction.response.send_message(embed=embed, view=pager)
     pager.answered = interaction
+
+
+async def send_list(
+    interaction: discord.Interaction, *, load: PageLoader, per_page: int, locale: str, empty: str
+) -> None:
+    """The first page of a list, paged; `empty` (ephemeral) when it has no items."""
+    embed, total = await load(0)
+    if total == 0:
+        await interaction.response.send_message(empty, ephemeral=True)
+        return
+    await send_paged(interaction, embed, total=total, per_page=per_page, load=load, locale=locale)
