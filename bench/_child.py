@@ -8,7 +8,9 @@ It connects to the Discord double that the parent process runs, prints one line
 (or its end) it stops and prints one JSON line: its memory (the peak is this
 process's alone, so neither the double nor the database filler is counted in it),
 its garbage-collector pauses since ready and, for the real bot, how long each
-search and its rendering took inside it. With BENCH_PROFILE=<file> it also writes
+search and its rendering took inside it. The real bot then measures what the stack
+costs on its own: each search's SQL statements run again straight on the database
+driver, and a session running `SELECT 1`. With BENCH_PROFILE=<file> it also writes
 cProfile statistics of its whole run (main thread only) to that file.
 """
 
@@ -23,12 +25,18 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from bot.wire import point_discord_py_at
+
+if TYPE_CHECKING:  # the bare bot's process must not load the real bot's stack
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.client import PartnerBot
+    from storage.db import Database
 
 
 class BareBot(discord.Client):
@@ -47,7 +55,7 @@ class BareBot(discord.Client):
         await self.tree.sync()
 
 
-async def _real_bot() -> discord.Client:
+async def _real_bot() -> PartnerBot:
     from bot.config import Settings
     from bot.runner import create_bot
 
@@ -62,24 +70,42 @@ async def _real_bot() -> discord.Client:
     return await create_bot(settings, guild_ready_timeout=0.05)
 
 
-def time_searches() -> list[dict[str, float]]:
-    """Time each search and its rendering inside the bot: their share of a round trip.
+Statements = list[tuple[str, Any]]  # what one search sent to the driver
+
+
+def time_searches(engine: AsyncEngine) -> tuple[list[dict[str, float]], list[Statements]]:
+    """Time each search and its rendering inside the bot: their share of a round trip;
+    and keep the SQL each search sent, to run it again on the driver alone.
 
     The command calls both through their modules, so wrapping the module attributes
     times exactly those calls; a wrapper costs about a microsecond.
     """
+    from sqlalchemy import event
+
     from bot.render import entries as render
     from storage import search
 
     calls: list[dict[str, float]] = []
+    sent: list[Statements] = []
     searching, rendering = search.search_entries, render.search_page
+    capturing = False
+
+    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        # Searches run one at a time here; the scheduler's rare queries touch no entry.
+        if capturing and "entry" in statement:
+            sent[-1].append((statement, params))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", keep)
 
     async def timed_search(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        nonlocal capturing
+        sent.append([])
+        capturing, started = True, time.perf_counter()
         try:
             return await searching(*args, **kwargs)
         finally:
             calls.append({"search": (time.perf_counter() - started) * 1000})
+            capturing = False
 
     def timed_render(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -91,7 +117,33 @@ def time_searches() -> list[dict[str, float]]:
 
     search.search_entries = timed_search  # type: ignore[assignment]
     render.search_page = timed_render  # type: ignore[assignment]
-    return calls
+    return calls, sent
+
+
+async def stack_costs(database: Database, sent: list[Statements]) -> dict[str, list[float]]:
+    """Milliseconds of each search's SQL run again straight on the driver (aiosqlite or
+    asyncpg, as SQLAlchemy sent it), and of sessions running `SELECT 1`: the parts of a
+    search that no change to the bot's own code could remove."""
+    from sqlmodel import select
+
+    costs: dict[str, list[float]] = {"sql": [], "select_1": []}
+    async with database.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        sqlite = database.dialect == "sqlite"
+        for statements in sent:
+            started = time.perf_counter()
+            for statement, params in statements:
+                if sqlite:
+                    await driver.execute_fetchall(statement, params)
+                else:
+                    await driver.fetch(statement, *params)
+            costs["sql"].append((time.perf_counter() - started) * 1000)
+    for _ in range(len(sent)):
+        started = time.perf_counter()
+        async with database.sessions() as session:
+            (await session.exec(select(1))).one()
+        costs["select_1"].append((time.perf_counter() - started) * 1000)
+    return costs
 
 
 def time_collections() -> list[tuple[int, float]]:
@@ -124,9 +176,12 @@ def memory_mb() -> dict[str, float]:
 
 async def run(kind: str) -> None:
     calls: list[dict[str, float]] = []
+    sent: list[Statements] = []
+    real: PartnerBot | None = None
+    client: discord.Client
     if kind == "real":
-        client = await _real_bot()
-        calls = time_searches()
+        client = real = await _real_bot()
+        calls, sent = time_searches(real.database.engine)
     else:
         point_discord_py_at(os.environ["DISCORD_API_BASE_URL"], os.environ["DISCORD_GATEWAY_URL"])
         client = BareBot()
@@ -137,12 +192,13 @@ async def run(kind: str) -> None:
     print(f"ready {memory_mb()['rss']:.1f}", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     gc.callbacks.clear()
-    report = {**memory_mb(), "calls": calls, "gc": pauses}
+    report: dict[str, Any] = {**memory_mb(), "calls": calls, "gc": pauses}
+    if real is not None:  # after the peak was read: it adds nothing to it
+        report["stack"] = await stack_costs(real.database, sent)
     await client.close()
     await asyncio.wait_for(task, timeout=10)
-    database = getattr(client, "database", None)
-    if database is not None:
-        await database.dispose()
+    if real is not None:
+        await real.database.dispose()
     print(json.dumps(report), flush=True)
 
 

@@ -102,11 +102,19 @@ def report(result: dict, real: Scene, bare: Scene) -> bool:
     row("floor (bare bot, /ping)", timings["floor"])
     for kind, values in by_kind.items():
         row(f"search: {kind}", values, indent=4)
-    calls = real.report.get("calls", [])[result["warmup"] :]
+    warmup = result["warmup"]
+    calls = real.report.get("calls", [])[warmup:]
     if calls:
         print("  inside the real bot:")
         row("search_entries()", [c["search"] for c in calls], indent=4)
         row("render.search_page()", [c["render"] for c in calls if "render" in c], indent=4)
+    stack = real.report.get("stack", {})
+    if stack:
+        # What no change to the bot's own code removes: the statements as the driver runs
+        # them, and the ORM session with its connection checkout, thread hops and rollback.
+        print("  the stack alone, after the run:")
+        row("SQL on the driver alone", stack["sql"][warmup:], indent=4)
+        row("a session: SELECT 1", stack["select_1"][warmup:], indent=4)
     checked = callback_check_ms(real.double), callback_check_ms(bare.double)
     print(
         "  the double's OpenAPI check of a callback body (within the round trip): "
@@ -120,6 +128,8 @@ def report(result: dict, real: Scene, bare: Scene) -> bool:
     print("\nRSS, MB (each bot's own process): once ready -> peak")
     print(f"  real bot: {real.ready_mb:7.1f} -> {real_peak:7.1f}")
     print(f"  bare bot: {bare.ready_mb:7.1f} -> {bare_peak:7.1f}")
+    before = real.ready_mb - bare.ready_mb
+    print(f"  real over bare once ready, before any search: {before:+.1f}")
     checks = [
         (
             f"search/floor median {median_ratio:.2f}x (target <= {MEDIAN_RATIO:g}x)",

@@ -33,10 +33,12 @@ def test_interaction_benchmark_prints_its_figures() -> None:
     assert re.search(r"^Python 3\.\d+\.\d+, SQLite \d+\.\d+", out, re.M), out
     assert "filled 2,000 entries" in out
     assert "(30 of each after" in out
-    for name in ("search (real bot)", "floor (bare bot, /ping)", "search_entries()"):
+    rows = ("search (real bot)", "floor (bare bot, /ping)", "search_entries()")
+    for name in (*rows, "SQL on the driver alone", "a session: SELECT 1"):
         assert re.search(rf"^\s+{re.escape(name)}(\s+{NUMBER}){{4}}$", out, re.M), name
     for bot in ("real bot", "bare bot"):
         assert re.search(rf"^  {bot}:\s+{NUMBER} ->\s+{NUMBER}$", out, re.M), bot
+    assert re.search(rf"^  real over bare once ready, before any search: \+{NUMBER}$", out, re.M)
     verdicts = re.findall(
         r"^  (PASS|FAIL)  (search/floor median|search/floor p99|peak RSS)", out, re.M
     )
