@@ -8,9 +8,10 @@ It connects to the Discord double that the parent process runs, prints one line
 (or its end) it stops and prints one JSON line: its memory (the peak is this
 process's alone, so neither the double nor the database filler is counted in it),
 its garbage-collector pauses since ready and, for the real bot, how long each
-search and its rendering took inside it. The real bot then measures what the stack
-costs on its own: each search's SQL statements run again straight on the database
-driver, and a session running `SELECT 1`. With BENCH_PROFILE=<file> it also writes
+search and its rendering took inside it. With BENCH_STACK_COSTS=1 (bench/interaction.py,
+whose searches run one at a time) the real bot then measures what the stack costs on its
+own: each search's SQL statements run again straight on the database driver, and a
+session running `SELECT 1`. With BENCH_PROFILE=<file> it also writes
 cProfile statistics of its whole run (main thread only) to that file.
 """
 
@@ -37,6 +38,9 @@ if TYPE_CHECKING:  # the bare bot's process must not load the real bot's stack
 
     from bot.client import PartnerBot
     from storage.db import Database
+
+
+STACK_COSTS = os.environ.get("BENCH_STACK_COSTS") == "1"
 
 
 class BareBot(discord.Client):
@@ -73,9 +77,11 @@ async def _real_bot() -> PartnerBot:
 Statements = list[tuple[str, Any]]  # what one search sent to the driver
 
 
-def time_searches(engine: AsyncEngine) -> tuple[list[dict[str, float]], list[Statements]]:
+def time_searches(
+    engine: AsyncEngine, keep_sql: bool
+) -> tuple[list[dict[str, float]], list[Statements]]:
     """Time each search and its rendering inside the bot: their share of a round trip;
-    and keep the SQL each search sent, to run it again on the driver alone.
+    and, if `keep_sql`, keep the SQL each search sent, to run it again on the driver alone.
 
     The command calls both through their modules, so wrapping the module attributes
     times exactly those calls; a wrapper costs about a microsecond.
@@ -92,15 +98,17 @@ def time_searches(engine: AsyncEngine) -> tuple[list[dict[str, float]], list[Sta
 
     def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
         # Searches run one at a time here; the scheduler's rare queries touch no entry.
-        if capturing and "entry" in statement:
+        if capturing and "entry" in statement and statement.lstrip().startswith(("SELECT", "WITH")):
             sent[-1].append((statement, params))
 
-    event.listen(engine.sync_engine, "before_cursor_execute", keep)
+    if keep_sql:
+        event.listen(engine.sync_engine, "before_cursor_execute", keep)
 
     async def timed_search(*args: Any, **kwargs: Any) -> Any:
         nonlocal capturing
-        sent.append([])
-        capturing, started = True, time.perf_counter()
+        if keep_sql:
+            sent.append([])
+        capturing, started = keep_sql, time.perf_counter()
         try:
             return await searching(*args, **kwargs)
         finally:
@@ -181,7 +189,7 @@ async def run(kind: str) -> None:
     client: discord.Client
     if kind == "real":
         client = real = await _real_bot()
-        calls, sent = time_searches(real.database.engine)
+        calls, sent = time_searches(real.database.engine, STACK_COSTS)
     else:
         point_discord_py_at(os.environ["DISCORD_API_BASE_URL"], os.environ["DISCORD_GATEWAY_URL"])
         client = BareBot()
@@ -193,7 +201,7 @@ async def run(kind: str) -> None:
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     gc.callbacks.clear()
     report: dict[str, Any] = {**memory_mb(), "calls": calls, "gc": pauses}
-    if real is not None:  # after the peak was read: it adds nothing to it
+    if real is not None and STACK_COSTS:  # after the peak was read: adds nothing to it
         report["stack"] = await stack_costs(real.database, sent)
     await client.close()
     await asyncio.wait_for(task, timeout=10)

@@ -101,9 +101,14 @@ class Scene:
 
 
 async def start_scene(
-    kind: str, database_url: str = "", profile: str | None = None, log: IO[bytes] | None = None
+    kind: str,
+    database_url: str = "",
+    profile: str | None = None,
+    log: IO[bytes] | None = None,
+    stack_costs: bool = False,
 ) -> Scene:
-    """A double, and the `kind` bot connected to it; `log` takes the bot's standard error."""
+    """A double, and the `kind` bot connected to it; `log` takes the bot's standard error.
+    With `stack_costs`, the real bot measures what its stack costs alone (bench/_child.py)."""
     double = DiscordDouble()
     guild = double.add_guild("Wikimedia ES", guild_id=GUILD)
     scene = Scene(double, guild.add_text_channel("general"), guild.add_member("Ben"))
@@ -116,6 +121,8 @@ async def start_scene(
     }
     if profile:
         env["BENCH_PROFILE"] = profile
+    if stack_costs:
+        env["BENCH_STACK_COSTS"] = "1"
     scene.process = await asyncio.create_subprocess_exec(
         *(sys.executable, str(HERE / "_child.py"), kind),
         env=env,

@@ -171,7 +171,7 @@ async def main() -> int:
             # One after the other: on a small machine, two start-ups at once slow both.
             bare = await start_scene("bare")
             stack.push_async_callback(stop_scene, bare)
-            real = await start_scene("real", url, args.profile)
+            real = await start_scene("real", url, args.profile, stack_costs=True)
             stack.push_async_callback(stop_scene, real)
             result = await measure(real, bare, searches, warmup)
     violations = real.violations + bare.violations
