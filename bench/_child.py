@@ -94,26 +94,26 @@ def time_searches(
     calls: list[dict[str, float]] = []
     sent: list[Statements] = []
     searching, rendering = search.search_entries, render.search_page
-    capturing = False
+    searched_on: Any = None  # the connection of the search under way, if SQL is kept
 
-    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        # Searches run one at a time here; the scheduler's rare queries touch no entry.
-        if capturing and "entry" in statement and statement.lstrip().startswith(("SELECT", "WITH")):
+    def keep(conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if conn is searched_on:  # only the search's own statements, not the scheduler's
             sent[-1].append((statement, params))
 
     if keep_sql:
         event.listen(engine.sync_engine, "before_cursor_execute", keep)
 
     async def timed_search(*args: Any, **kwargs: Any) -> Any:
-        nonlocal capturing
-        if keep_sql:
-            sent.append([])
-        capturing, started = keep_sql, time.perf_counter()
+        nonlocal searched_on
+        started = time.perf_counter()
         try:
+            if keep_sql:  # the search would take this connection at its first statement
+                sent.append([])
+                searched_on = (await kwargs["session"].connection()).sync_connection
             return await searching(*args, **kwargs)
         finally:
             calls.append({"search": (time.perf_counter() - started) * 1000})
-            capturing = False
+            searched_on = None
 
     def timed_render(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -201,7 +201,7 @@ async def run(kind: str) -> None:
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     gc.callbacks.clear()
     report: dict[str, Any] = {**memory_mb(), "calls": calls, "gc": pauses}
-    if real is not None and STACK_COSTS:  # after the peak was read: adds nothing to it
+    if real is not None and sent:  # after the peak was read: adds nothing to it
         report["stack"] = await stack_costs(real.database, sent)
     await client.close()
     await asyncio.wait_for(task, timeout=10)
