@@ -152,7 +152,7 @@ async def post_for_review(bot: PartnerBot, entry: Entry) -> None:
             channel_id=sent.channel_id,
             message_id=sent.message_id,
         )
-    if posted.status != Status.PROPOSED:  # decided while it was being posted
+    if posted.status != entry.status:  # decided while it was being posted
         await refresh_review_message(bot, posted, settings)
 
 

@@ -33,9 +33,14 @@ async def _update(interaction: discord.Interaction, **changes: Any) -> None:
     """Apply changes for a member with Manage Server, then show the settings."""
     require_manage_guild(interaction)
     guild_id = guild_id_of(interaction)
-    async with bot_of(interaction).database.transaction() as session:
+    bot = bot_of(interaction)
+    async with bot.database.transaction() as session:
         updated = await update_settings(
-            session=session, guild_id=guild_id, actor_id=interaction.user.id, **changes
+            session=session,
+            guild_id=guild_id,
+            actor_id=interaction.user.id,
+            now=bot.clock.now(),
+            **changes,
         )
     locale = user_locale(interaction)
     await interaction.response.send_message(
@@ -154,5 +159,5 @@ async def reminder_timing(
     if not changes:
         raise DomainError(key="settings-reminders-nothing")
     await _update(interaction, **changes)
-    # New lead times replan open milestones: the next reminder may now come sooner.
-    await wake_reminders(bot_of(interaction))
+    if before is not None:  # new lead times replanned open milestones: one may come sooner
+        await wake_reminders(bot_of(interaction))

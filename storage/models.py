@@ -106,6 +106,11 @@ class UserSettings(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+# The rows the `reviews` dispatcher looks for (partial indexes, migration 0005).
+_UNPOSTED = sa.text("review_message_id IS NULL AND proposer_id IS NOT NULL")
+_UNTOLD = sa.text("decision_told_at IS NULL")
+
+
 class Entry(SQLModel, table=True):
     __tablename__ = "entry"
     __table_args__ = (
@@ -114,14 +119,14 @@ class Entry(SQLModel, table=True):
         sa.Index(
             "ix_entry_unposted",
             "created_at",
-            sqlite_where=sa.text("review_message_id IS NULL AND proposer_id IS NOT NULL"),
-            postgresql_where=sa.text("review_message_id IS NULL AND proposer_id IS NOT NULL"),
+            sqlite_where=_UNPOSTED,
+            postgresql_where=_UNPOSTED,
         ),
         sa.Index(
             "ix_entry_untold",
             "decided_at",
-            sqlite_where=sa.text("decision_told_at IS NULL"),
-            postgresql_where=sa.text("decision_told_at IS NULL"),
+            sqlite_where=_UNTOLD,
+            postgresql_where=_UNTOLD,
         ),
     )
 

@@ -140,8 +140,8 @@ async def update_settings(
     for key, (low, high) in BOUNDS.items():
         if key in changes and not (type(changes[key]) is int and low <= changes[key] <= high):
             raise InvalidInput(key, "error-bad-value", str(changes[key])[:64])
-    if "reminder_lead_minutes" in changes:
-        changes["reminder_lead_minutes"] = check_lead_minutes(changes["reminder_lead_minutes"])
+    if LEAD_FIELD in changes:
+        changes[LEAD_FIELD] = check_lead_minutes(changes[LEAD_FIELD])
     settings = await session.get(GuildSettings, guild_id, with_for_update=True)
     if settings is None:
         settings = GuildSettings(guild_id=guild_id)
@@ -159,9 +159,7 @@ async def update_settings(
         before={k: str(v) if v is not None else None for k, v in before.items()},
         after={k: str(v) if v is not None else None for k, v in changes.items()},
     )
-    if "reminder_lead_minutes" in changes and before["reminder_lead_minutes"] != (
-        settings.reminder_lead_minutes
-    ):
+    if LEAD_FIELD in changes and before[LEAD_FIELD] != (settings.reminder_lead_minutes):
         await planning.replan_lead_times(settings, now or utcnow(), session=session)
     return settings
 
