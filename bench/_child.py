@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.wire import point_discord_py_at
+from bot.app import point_discord_py_at
 
 if TYPE_CHECKING:  # the bare bot's process must not load the real bot's stack
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -60,8 +60,8 @@ class BareBot(discord.Client):
 
 
 async def _real_bot() -> PartnerBot:
+    from bot.app import create_bot
     from bot.config import Settings
-    from bot.runner import create_bot
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]

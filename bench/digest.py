@@ -26,9 +26,9 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 
-from bot.digests import DigestDispatcher
+from bot.jobs.digests import DigestDispatcher
+from bot.jobs.sender import SentMessage
 from bot.render.digest import render_digest
-from bot.sender import SentMessage
 from storage.db import Database
 from storage.models import AuditEvent, DigestSchedule, Entry, Milestone
 from storage.services import digest

@@ -22,9 +22,9 @@ from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.reminders import ReminderDispatcher
-from bot.scheduler import Waker
-from bot.sender import SentMessage
+from bot.jobs.reminders import ReminderDispatcher
+from bot.jobs.sender import SentMessage
+from bot.jobs.waker import Waker
 from storage.clock import SystemClock
 from storage.db import Database, upgrade
 from storage.models import Reminder, ReminderState

@@ -1,4 +1,7 @@
-"""The Discord client: intents, command tree, start-up, command sync and scheduled work."""
+"""The Discord client: intents, command tree, start-up, command sync and wake-ups.
+
+It knows no feature: `bot.app` registers the commands and gives it its dispatchers.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,20 @@ import hashlib
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.config import Settings
 from bot.errors import CommandTree
-from bot.scheduler import Dispatcher, Waker
-from bot.translator import CatalogueTranslator
+from bot.i18n.translator import CatalogueTranslator
+from bot.jobs.waker import Dispatcher, Waker
 from storage.clock import Clock, SystemClock
 from storage.db import Database
 from storage.models import AppState
+
+if TYPE_CHECKING:
+    from bot.jobs.reviews import ReviewJobs
 
 log = logging.getLogger(__name__)
 
@@ -61,30 +67,24 @@ class PartnerBot(discord.AutoShardedClient):
         self.clock = clock or SystemClock()
         self.tree = CommandTree(self)
         self.waker: Waker | None = None
+        # Set by bot.app.assemble: what the Waker runs, and the review posts commands make.
+        self.dispatchers: list[Dispatcher] = []
+        self.reviews: ReviewJobs
         self.force_sync = force_sync
         # False for one-off tasks (sync-commands): no scheduled work is run.
         self.scheduled = scheduled
         self._background: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
-        from commands import register_all
-
         await self.tree.set_translator(CatalogueTranslator())
-        register_all(self)
         if self.scheduled:
-            self.waker = Waker(self.clock, self.dispatchers())
+            self.waker = Waker(self.clock, self.dispatchers)
             self.waker.start()
         await self.sync_commands(force=self.force_sync)
         # Everything loaded so far lives as long as the bot: keep it out of the
         # collector's full passes, which otherwise stall replies for ~100 ms.
         gc.collect()
         gc.freeze()
-
-    def dispatchers(self) -> list[Dispatcher]:
-        """The scheduled features; each finds its due work in the database."""
-        from commands import dispatchers
-
-        return dispatchers(self)
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync to DEV_GUILD_ID at every start; globally only when the tree changed.

@@ -16,8 +16,8 @@ from discord import app_commands
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.context import NotInGuild, NotModerator, user_locale
-from bot.i18n import t
+from bot.checks import NotInGuild, NotModerator
+from bot.i18n import t, user_locale
 from storage.errors import DomainError, InvalidInput, TryAgainLater
 from storage.transfer import ImportRowError
 
@@ -125,14 +125,5 @@ def quiet_autocomplete(callback: Autocomplete) -> Autocomplete:
 class CommandTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        await report(interaction, error)
-
-
-class View(discord.ui.View):
-    """A view whose failures take the same path as commands'."""
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
     ) -> None:
         await report(interaction, error)

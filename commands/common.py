@@ -1,17 +1,31 @@
-"""Pieces several command modules share: choices, entry autocomplete, the bot's services."""
+"""Pieces every command module may use: the bot, choices, autocompletes, due dates, wake-ups.
+
+Command modules never import each other; what two of them need lives here (or, for
+the actions on an entry shared by /partnership, /review and the review post's
+buttons, in `commands.entry_actions`).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
 
+from bot.checks import guild_id_of
 from bot.errors import quiet_autocomplete
 from bot.i18n import t
+from bot.jobs import REMINDERS
 from bot.render.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, truncate
 from storage import search
+from storage.dates import parse_due
+from storage.services import reminders
+from storage.services.settings import effective_timezone, timezone_names
+
+# For answers that show user text or name coordinators: nobody is pinged by them.
+NO_PINGS = discord.AllowedMentions.none()
 
 if TYPE_CHECKING:
     from bot.client import PartnerBot
@@ -43,3 +57,42 @@ async def entry_autocomplete(
     return [
         app_commands.Choice(name=truncate(name, CHOICE_NAME), value=str(i)) for i, name in found
     ]
+
+
+async def timezone_autocomplete(
+    _interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    needle = current.strip().lower().replace(" ", "_")
+    names = timezone_names()
+    starts = [n for n in names if n.lower().startswith(needle)]
+    contains = [n for n in names if needle in n.lower() and n not in starts]
+    return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
+
+
+async def read_due(interaction: discord.Interaction, text: str | None) -> datetime | None:
+    """Read a due date in the member's language and time zone, against the interaction's time."""
+    if not text:
+        return None
+    bot = bot_of(interaction)
+    async with bot.database.sessions() as session:
+        zone = await effective_timezone(
+            session=session,
+            guild_id=guild_id_of(interaction),
+            user_id=interaction.user.id,
+            default=bot.settings.default_timezone,
+        )
+    return parse_due(
+        text, now=interaction.created_at, timezone=zone, locale=interaction.locale.value
+    )
+
+
+async def wake_reminders(bot: PartnerBot) -> None:
+    """Make the scheduler look at the earliest pending reminder (now, if it is past).
+
+    Nothing pending (or no reminder channel): nothing to look at; a wake-up already
+    set for a reminder since cancelled just finds nothing.
+    """
+    async with bot.database.sessions() as session:
+        due = await reminders.next_due_at(session=session)
+    if due is not None:
+        bot.wake(REMINDERS, max(due, bot.clock.now()))

@@ -6,34 +6,18 @@ import discord
 from discord import app_commands
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.context import guild_id_of, require_moderator, user_locale
-from bot.digests import preview
-from bot.i18n import languages, t
-from bot.render.digest import COLOR_LATE, notice_text
+from bot.checks import guild_id_of, require_moderator
+from bot.i18n import channel_locale, languages, t, user_locale
+from bot.jobs import DIGESTS
+from bot.jobs.digests import preview
+from bot.render.digest import COLOR_LATE, DAY_KEYS, DAYS, notice_text, schedule_line
 from bot.render.limits import pack_lines, pack_messages
-from bot.render.text import timestamp
-from commands.common import bot_of
-from commands.settings import timezone_autocomplete
+from commands.common import bot_of, timezone_autocomplete
 from storage.errors import DomainError, InvalidInput
-from storage.models import DigestSchedule, GuildSettings
+from storage.models import GuildSettings
 from storage.services import digest
 from storage.services.settings import get_settings
 
-# Index = datetime.weekday(); keys spelled out so that every key in use can be found.
-DAY_KEYS = (
-    "digest-day-monday",
-    "digest-day-tuesday",
-    "digest-day-wednesday",
-    "digest-day-thursday",
-    "digest-day-friday",
-    "digest-day-saturday",
-    "digest-day-sunday",
-)
-DAYS = tuple(key.removeprefix("digest-day-") for key in DAY_KEYS)
-_OFF_KEYS = {
-    digest.REASON_TURNED_OFF: "digest-list-turned-off",
-    digest.REASON_CHANNEL_GONE: "digest-list-channel-gone",
-}
 # What the bot needs in a digest channel: see it, post, and show embeds.
 _POST_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
 
@@ -71,23 +55,6 @@ def _check_can_post(interaction: discord.Interaction, channel_id: int) -> None:
         return  # not cached: the first post will tell (the digest turns off with a notice)
     if not channel.permissions_for(guild.me) >= _POST_PERMISSIONS:
         raise DomainError(channel_id, key="digest-cannot-post")
-
-
-def _schedule_line(schedule: DigestSchedule, locale: str) -> str:
-    if not schedule.enabled or schedule.next_run_at is None:
-        key = _OFF_KEYS.get(schedule.disabled_reason or "", "digest-list-turned-off")
-        return t(locale, key, schedule.channel_id)
-    return t(
-        locale,
-        "digest-list-on",
-        schedule.channel_id,
-        t(locale, DAY_KEYS[schedule.weekday]),
-        schedule.time_of_day,
-        schedule.timezone,
-        t(locale, f"choice-{schedule.locale}"),
-        timestamp(schedule.next_run_at, "F"),
-        timestamp(schedule.next_run_at, "R"),
-    )
 
 
 @digest_group.command(name="setup")
@@ -128,14 +95,15 @@ async def setup_command(
             weekday=DAYS.index(day),
             time_of_day=_time_of_day(time),
             timezone=(timezone or guild.timezone or bot.settings.default_timezone).strip(),
-            locale=language or guild.locale or bot.settings.default_locale,
+            locale=language or channel_locale(guild.locale, bot.settings.default_locale),
+            languages=languages(),
             actor_id=interaction.user.id,
             now=bot.clock.now(),
         )
-    bot.wake("digests", schedule.next_run_at)
+    bot.wake(DIGESTS, schedule.next_run_at)
     locale = user_locale(interaction)
     await interaction.response.send_message(
-        t(locale, "digest-saved", _schedule_line(schedule, locale)), ephemeral=True
+        t(locale, "digest-saved", schedule_line(schedule, locale)), ephemeral=True
     )
 
 
@@ -158,7 +126,7 @@ async def list_command(interaction: discord.Interaction) -> None:
         color=COLOR_LATE,
     ) + pack_lines(
         title,
-        [_schedule_line(schedule, locale) for schedule in schedules],
+        [schedule_line(schedule, locale) for schedule in schedules],
         continued=t(locale, "digest-continued", title),
     )
     # Ephemeral, in as many messages as Discord's embed limits need.
@@ -207,6 +175,7 @@ async def preview_command(
         guild_id=guild.guild_id,
         channel_id=channel.id if channel is not None else None,
         now=bot.clock.now(),
+        default_locale=bot.settings.default_locale,
     )
     locale = user_locale(interaction)
     content = t(locale, "digest-preview-intro")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.context import user_locale
-from bot.i18n import catalogue, normalize_locale
+from bot.i18n import catalogue, normalize_locale, user_locale
+from bot.i18n.translator import translation_key
 from bot.render.entries import help_embeds
-from bot.translator import translation_key
 
 Where = app_commands.TranslationContextLocation
 

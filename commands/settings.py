@@ -1,4 +1,5 @@
-"""/settings: each guild setting, for members with Manage Server (checked here too)."""
+"""/settings: each guild setting, and the guidelines, for members with Manage Server
+(checked here too)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,15 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.context import guild_id_of, require_manage_guild, user_locale
-from bot.i18n import languages, t
+from bot.checks import guild_id_of, require_manage_guild
+from bot.i18n import languages, t, user_locale
 from bot.render import entries as render
-from commands.common import bot_of
-from commands.milestone import wake_reminders
+from bot.render.proposals import guidelines_embed
+from commands.common import bot_of, timezone_autocomplete, wake_reminders
+from storage import schemas
 from storage.errors import DomainError
 from storage.services import reminders
-from storage.services.settings import (
-    get_settings,
-    parse_lead_times,
-    timezone_names,
-    update_settings,
-)
+from storage.services.settings import get_settings, parse_lead_times, update_settings
 
 settings_group = app_commands.Group(
     name="settings",
@@ -40,6 +37,7 @@ async def _update(interaction: discord.Interaction, **changes: Any) -> None:
             guild_id=guild_id,
             actor_id=interaction.user.id,
             now=bot.clock.now(),
+            languages=languages(),
             **changes,
         )
     locale = user_locale(interaction)
@@ -93,16 +91,6 @@ async def reminder_channel(interaction: discord.Interaction, channel: discord.Te
     async with bot.database.transaction() as session:
         await reminders.requeue_failed(session=session, guild_id=guild_id_of(interaction))
     await wake_reminders(bot)
-
-
-async def timezone_autocomplete(
-    _interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    needle = current.strip().lower().replace(" ", "_")
-    names = timezone_names()
-    starts = [n for n in names if n.lower().startswith(needle)]
-    contains = [n for n in names if needle in n.lower() and n not in starts]
-    return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
 
 
 @settings_group.command(name="timezone")
@@ -161,3 +149,31 @@ async def reminder_timing(
     await _update(interaction, **changes)
     if before is not None:  # new lead times replanned open milestones: one may come sooner
         await wake_reminders(bot_of(interaction))
+
+
+@settings_group.command(name="guidelines")
+@app_commands.describe(
+    text="A short statement of principles (an MOU)",
+    link="A link to the full text, e.g. on Meta-Wiki",
+)
+async def set_guidelines(
+    interaction: discord.Interaction,
+    text: app_commands.Range[str, 1, 2000],
+    link: app_commands.Range[str, 1, schemas.LINK_MAX] | None = None,
+) -> None:
+    """Set the guidelines proposers agree to before their proposal is queued."""
+    require_manage_guild(interaction)
+    links = schemas.clean_links(link)
+    guild_id = guild_id_of(interaction)
+    async with bot_of(interaction).database.transaction() as session:
+        settings = await update_settings(
+            session=session,
+            guild_id=guild_id,
+            actor_id=interaction.user.id,
+            guidelines_text=text.strip(),
+            guidelines_url=links[0] if links else None,
+        )
+    locale = user_locale(interaction)
+    await interaction.response.send_message(
+        t(locale, "settings-saved"), embed=guidelines_embed(settings, locale), ephemeral=True
+    )

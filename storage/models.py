@@ -95,7 +95,8 @@ class GuildSettings(SQLModel, table=True):
 
 
 class UserSettings(SQLModel, table=True):
-    """A member's own preferences, across guilds (e.g. the time zone for their dates)."""
+    """A member's own preferences, across guilds: the time zone for their dates, and
+    their language as Discord last told the bot (for messages outside an interaction)."""
 
     __tablename__ = "user_settings"
 
@@ -103,6 +104,7 @@ class UserSettings(SQLModel, table=True):
         sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
     timezone: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=8)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import languages
 from storage.models import DigestSchedule
 from storage.schemas import EntryInput
 from storage.services import digest
@@ -44,6 +45,7 @@ async def digest_schedule(
         "time_of_day": "10:00",
         "timezone": "Europe/Madrid",
         "locale": "en",
+        "languages": languages(),
         "actor_id": MODERATOR,
     }
     values.update(overrides)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sender import ChannelGone, SentMessage
+from bot.jobs.sender import ChannelGone, SentMessage
 
 
 @dataclass
@@ -13,6 +13,7 @@ class RecordingSender:
     """A Sender that keeps what it was asked to send: for rule tests."""
 
     sent: list[tuple[int, dict[str, Any], str]] = field(default_factory=list)
+    edited: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
     gone: set[int] = field(default_factory=set)
     _next_id: int = 1
 
@@ -25,3 +26,8 @@ class RecordingSender:
 
     async def send_dm(self, user_id: int, payload: dict[str, Any], *, nonce: str) -> SentMessage:
         return await self.send(-user_id, payload, nonce=nonce)
+
+    async def edit(self, channel_id: int, message_id: int, payload: dict[str, Any]) -> None:
+        if channel_id in self.gone:
+            raise ChannelGone(channel_id)
+        self.edited.append((channel_id, message_id, payload))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.digests import DigestDispatcher, nonce, preview
 from bot.i18n import t
-from bot.sender import SentMessage
+from bot.jobs.digests import DigestDispatcher, nonce, preview
+from bot.jobs.sender import SentMessage
 from storage.clock import FixedClock
 from storage.db import Database
 from storage.models import DigestSchedule, Entry
@@ -166,7 +166,7 @@ async def test_later_than_a_day_is_skipped_and_logged(
     made = await schedule(database)
     sender = RecordingSender()
     dispatcher = DigestDispatcher(database, sender)
-    with caplog.at_level(logging.WARNING, logger="bot.digests"):
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.digests"):
         assert await dispatcher.run_due(SLOT + timedelta(hours=30)) == SLOT + WEEK
     assert sender.sent == []
     assert await state(database, made.id, "2026-W48") == digest.SKIPPED
@@ -251,7 +251,7 @@ async def test_crash_mid_digest_goes_on_from_the_first_part_not_recorded(
     async def three_parts(*_: object, **__: object) -> list[dict[str, Any]]:
         return parts
 
-    monkeypatch.setattr("bot.digests._render", three_parts)
+    monkeypatch.setattr("bot.jobs.digests._render", three_parts)
     sender = RecordingSender()
     original_send = sender.send
 

@@ -10,7 +10,7 @@ import pytest
 from discord import app_commands
 
 from bot.i18n import DOCUMENTATION, catalogue, format_message, languages, normalize_locale, t
-from bot.translator import CatalogueTranslator, translation_key
+from bot.i18n.translator import CatalogueTranslator, translation_key
 from storage.models import Area, EntryKind, Status, Steward
 
 ROOT = Path(__file__).resolve().parents[1]

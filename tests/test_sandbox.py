@@ -13,8 +13,8 @@ import pytest
 
 from bot.double import DiscordDouble, Message
 from bot.sandbox import run_sandbox
-from bot.sandbox_parse import ParseError, parse
-from bot.sandbox_render import Names, modal_fields, relative, render_message
+from bot.sandbox.parse import ParseError, parse
+from bot.sandbox.render import Names, modal_fields, relative, render_message
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "docs" / "sandbox-demo.txt"

@@ -15,7 +15,7 @@ import pytest
 from apscheduler.job import Job
 from sqlalchemy.exc import OperationalError
 
-from bot.scheduler import Waker, retry_delay
+from bot.jobs.waker import Waker, retry_delay
 from storage.clock import FixedClock, SystemClock
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -108,7 +108,7 @@ async def test_success_resets_the_backoff_and_wakes_as_usual(
 async def test_outage_is_a_warning_and_a_bug_keeps_its_traceback(
     waker: Waker, dispatcher: FlakyDispatcher, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.waker"):
         dispatcher.failing = unreachable()
         await waker.run("reminders")
         dispatcher.failing = KeyError("a bug")

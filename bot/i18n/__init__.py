@@ -1,8 +1,15 @@
-"""The message catalogue: MediaWiki-style JSON files, as translatewiki.net reads them.
+"""The message catalogue, the one list of languages, and who reads which language.
 
-Messages live in `messages/<area>/<lang>.json` (plus `qqq.json`, a note for
-translators per key). `$1`, `$2`… are parameters; `{{PLURAL:$1|one|other}}`
-picks a form by the number. A language is added by adding its files: no code.
+Messages live in `messages/<area>/<lang>.json` (MediaWiki-style JSON, as
+translatewiki.net reads them, plus `qqq.json`, a note for translators per key).
+`$1`, `$2`… are parameters; `{{PLURAL:$1|one|other}}` picks a form by the number.
+A language is added by adding its files: no code, `languages()` lists it.
+
+Who reads which language:
+- an answer to an interaction: the member's Discord client language (`user_locale`);
+- a post in a channel: the guild's language, else DEFAULT_LOCALE (`channel_locale`);
+- a message to one person outside an interaction (a DM): their language as Discord
+  last told us, else the guild's, else DEFAULT_LOCALE (`person_locale`).
 """
 
 from __future__ import annotations
@@ -11,6 +18,10 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import discord
 
 MESSAGES_DIR = Path(__file__).parent / "messages"
 FALLBACK = "en"
@@ -39,6 +50,11 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 def languages() -> list[str]:
     return sorted(lang for lang in catalogue() if lang != DOCUMENTATION)
+
+
+def is_language(code: str) -> bool:
+    """Whether the catalogue has this language (a code as `languages()` lists it)."""
+    return code in languages()
 
 
 def normalize_locale(locale: str | None) -> str:
@@ -90,3 +106,18 @@ def t(locale: str | None, key: str, *params: object) -> str:
     if text is None:
         raise KeyError(f"unknown message key {key!r}")
     return format_message(text, params, language)
+
+
+def user_locale(interaction: discord.Interaction) -> str:
+    """The language of an answer to an interaction: the member's Discord client's."""
+    return normalize_locale(interaction.locale.value)
+
+
+def channel_locale(guild_locale: str | None, default: str) -> str:
+    """The language of a post in a channel: the guild's setting, else DEFAULT_LOCALE."""
+    return normalize_locale(guild_locale or default)
+
+
+def person_locale(own: str | None, guild_locale: str | None, default: str) -> str:
+    """The language of a message to one person: theirs as last seen, else the channel's."""
+    return normalize_locale(own or guild_locale or default)

@@ -15,7 +15,8 @@ from bot.i18n import t
 from bot.render.limits import Embed, pack_lines, pack_messages
 from bot.render.reminders import display_title
 from bot.render.text import one_line, timestamp
-from storage.models import EntryKind, Status
+from storage.models import DigestSchedule, EntryKind, Status
+from storage.services import digest
 from storage.services.digest import (
     REASON_CHANNEL_GONE,
     DigestContent,
@@ -194,3 +195,38 @@ def notice_text(notice: DigestNotice, *, locale: str) -> str:
 
 def render_notice(notice: DigestNotice, *, locale: str) -> Payload:
     return _payload([{"description": notice_text(notice, locale=locale), "color": COLOR_LATE}])
+
+
+# /digest list and setup: one line per schedule.
+# Index = datetime.weekday(); keys spelled out so that every key in use can be found.
+DAY_KEYS = (
+    "digest-day-monday",
+    "digest-day-tuesday",
+    "digest-day-wednesday",
+    "digest-day-thursday",
+    "digest-day-friday",
+    "digest-day-saturday",
+    "digest-day-sunday",
+)
+DAYS = tuple(key.removeprefix("digest-day-") for key in DAY_KEYS)
+_OFF_KEYS = {
+    digest.REASON_TURNED_OFF: "digest-list-turned-off",
+    digest.REASON_CHANNEL_GONE: "digest-list-channel-gone",
+}
+
+
+def schedule_line(schedule: DigestSchedule, locale: str) -> str:
+    if not schedule.enabled or schedule.next_run_at is None:
+        key = _OFF_KEYS.get(schedule.disabled_reason or "", "digest-list-turned-off")
+        return t(locale, key, schedule.channel_id)
+    return t(
+        locale,
+        "digest-list-on",
+        schedule.channel_id,
+        t(locale, DAY_KEYS[schedule.weekday]),
+        schedule.time_of_day,
+        schedule.timezone,
+        t(locale, f"choice-{schedule.locale}"),
+        timestamp(schedule.next_run_at, "F"),
+        timestamp(schedule.next_run_at, "R"),
+    )

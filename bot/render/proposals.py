@@ -16,6 +16,21 @@ from storage.schemas import EntryInput
 
 TEXT_INPUT_MAX = 4000
 
+# The review post's buttons: `rv:<action>:<entry id>`, read back by commands' ReviewButton.
+REVIEW_ACTIONS = {"ap": "review-approve", "rj": "review-reject", "ed": "review-edit"}
+SUPPORT_ACTION = "sp"
+REVIEW_BUTTON_STYLES = {
+    "ap": discord.ButtonStyle.success,
+    "rj": discord.ButtonStyle.danger,
+    "ed": discord.ButtonStyle.secondary,
+    SUPPORT_ACTION: discord.ButtonStyle.primary,
+}
+REVIEW_BUTTON_PATTERN = r"rv:(?P<action>ap|rj|ed|sp):(?P<id>\d{1,18})"
+
+
+def review_button_id(action: str, entry_id: int) -> str:
+    return f"rv:{action}:{entry_id}"
+
 
 def text_input(
     locale: str,
@@ -101,6 +116,33 @@ def review_embed(entry: Entry, *, supporters: Sequence[int], locale: str) -> dis
             inline=False,
         )
     return discord.Embed.from_dict(fit_total(embed.to_dict()))
+
+
+def review_components(entry: Entry, locale: str) -> list[dict[str, Any]]:
+    """Approve, Reject, Edit (disabled once decided) and Support, as one action row."""
+    assert entry.id is not None
+    decided = entry.status != Status.PROPOSED
+    labels = [(action, t(locale, key), decided) for action, key in REVIEW_ACTIONS.items()]
+    labels.append((SUPPORT_ACTION, t(locale, "review-support", entry.support_count), False))
+    buttons = [
+        {
+            "type": discord.ComponentType.button.value,
+            "style": REVIEW_BUTTON_STYLES[action].value,
+            "label": label_text,
+            "custom_id": review_button_id(action, entry.id),
+            "disabled": disabled,
+        }
+        for action, label_text, disabled in labels
+    ]
+    return [{"type": discord.ComponentType.action_row.value, "components": buttons}]
+
+
+def review_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> dict[str, Any]:
+    """The proposal's post in the review channel: its embed and its buttons."""
+    return {
+        "embeds": [review_embed(entry, supporters=supporters, locale=locale).to_dict()],
+        "components": review_components(entry, locale),
+    }
 
 
 def decision_notice(entry: Entry, locale: str) -> dict[str, Any]:

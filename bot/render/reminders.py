@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from discord.utils import escape_markdown, escape_mentions
-
 from bot.i18n import t
 from bot.render.limits import (
     BUTTON_LABEL,
@@ -35,6 +33,7 @@ from bot.render.limits import (
     pack_lines,
     truncate,
 )
+from bot.render.text import timestamp, user_text
 from storage.services.reminders import ClaimedReminder
 
 Payload = dict[str, Any]
@@ -78,15 +77,6 @@ def snooze_id(milestone_id: int, seconds: int) -> str:
 def pick_id(first: int) -> str:
     """A list's menu, named by the number of its first milestone (unique in the message)."""
     return f"ms:pick:{first}"
-
-
-def safe(text: str) -> str:
-    """User text for message markdown: no formatting, no working mention syntax."""
-    return escape_mentions(escape_markdown(text))
-
-
-def stamp(moment: datetime, style: str) -> str:
-    return f"<t:{int(moment.timestamp())}:{style}>"
 
 
 def display_title(title: str, locale: str) -> str:
@@ -133,10 +123,10 @@ def _headline(claim: ClaimedReminder, locale: str) -> str:
     return t(
         locale,
         _HEADLINES[_stage(claim)],
-        safe(display_title(claim.title, locale)),
-        safe(claim.entry_name),
-        stamp(claim.due_at, "F"),
-        stamp(claim.due_at, "R"),
+        user_text(display_title(claim.title, locale)),
+        user_text(claim.entry_name),
+        timestamp(claim.due_at, "F"),
+        timestamp(claim.due_at, "R"),
         claim.seq,
         count,
     )
@@ -177,17 +167,17 @@ def render_single(claim: ClaimedReminder, locale: str) -> Payload:
     ping = _ping(claim)
     who = _who(claim)
     lines = [
-        t(locale, "reminder-entry", safe(claim.entry_name)),
-        t(locale, "reminder-due-at", stamp(claim.due_at, "F"), stamp(claim.due_at, "R")),
+        t(locale, "reminder-entry", user_text(claim.entry_name)),
+        t(locale, "reminder-due-at", timestamp(claim.due_at, "F"), timestamp(claim.due_at, "R")),
         t(locale, "reminder-coordinator", _mention(who))
         if who
         else t(locale, "reminder-no-coordinator"),
     ]
     if claim.late:
-        lines.append(t(locale, "reminder-late", stamp(claim.fire_at, "F")))
+        lines.append(t(locale, "reminder-late", timestamp(claim.fire_at, "F")))
     headline = _headline(claim, locale)
     embed = {
-        "title": truncate(safe(display_title(claim.title, locale)), EMBED_TITLE),
+        "title": truncate(user_text(display_title(claim.title, locale)), EMBED_TITLE),
         "description": "\n".join(lines),
         "color": _COLORS[_stage(claim)],
     }
@@ -202,7 +192,7 @@ def render_single(claim: ClaimedReminder, locale: str) -> Payload:
 def _line(number: int, claim: ClaimedReminder, locale: str) -> str:
     parts = [f"**{number}.**", _headline(claim, locale)]
     if claim.late:
-        parts.append(t(locale, "reminder-late-short", stamp(claim.fire_at, "F")))
+        parts.append(t(locale, "reminder-late-short", timestamp(claim.fire_at, "F")))
     who = _who(claim)
     if who:
         parts.append(f"— {_mention(who)}")
@@ -304,7 +294,7 @@ def render_actions(milestone_id: int, title: str, locale: str) -> Payload:
     """The private answer to a pick in a list's menu: that milestone's buttons."""
     shown = display_title(title, locale)
     return {
-        "content": t(locale, "reminder-actions", safe(shown)),
+        "content": t(locale, "reminder-actions", user_text(shown)),
         "components": [_buttons(milestone_id, locale)],
         "allowed_mentions": {"parse": []},
         "flags": EPHEMERAL,
@@ -312,10 +302,13 @@ def render_actions(milestone_id: int, title: str, locale: str) -> Payload:
 
 
 def render_done(title: str, locale: str) -> str:
-    return t(locale, "milestone-done-notice", safe(display_title(title, locale)))
+    return t(locale, "milestone-done-notice", user_text(display_title(title, locale)))
 
 
 def render_snoozed(title: str, until: datetime, locale: str) -> str:
     return t(
-        locale, "milestone-snoozed-notice", safe(display_title(title, locale)), stamp(until, "R")
+        locale,
+        "milestone-snoozed-notice",
+        user_text(display_title(title, locale)),
+        timestamp(until, "R"),
     )

@@ -1,4 +1,4 @@
-"""Showing text users wrote, and times, safely."""
+"""Showing text users wrote, and times: the one escaping policy and the one timestamp."""
 
 from __future__ import annotations
 
@@ -17,12 +17,15 @@ def _escape_line(line: str) -> str:
     return "\\" + line if stripped.startswith(_LINE_STARTS) else line
 
 
-def user_text(text: str | None, limit: int) -> str:
-    """Text a user wrote, with markdown escaped so it cannot break the embed, then fitted."""
+def user_text(text: str | None, limit: int | None = None) -> str:
+    """Text a user wrote, shown as written: markdown, line-start formatting and mention
+    syntax escaped (it cannot break a message or look like a ping), then fitted."""
     if not text:
         return ""
     escaped = discord.utils.escape_markdown(text, as_needed=False)
-    return truncate("\n".join(_escape_line(line) for line in escaped.split("\n")), limit)
+    escaped = "\n".join(_escape_line(line) for line in escaped.split("\n"))
+    escaped = discord.utils.escape_mentions(escaped)
+    return escaped if limit is None else truncate(escaped, limit)
 
 
 def one_line(text: str | None, limit: int) -> str:

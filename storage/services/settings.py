@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -18,7 +19,6 @@ from storage.services import audit, planning
 from storage.text import fold
 from storage.types import utcnow
 
-SUPPORTED_LOCALES = ("en", "es")
 SETTABLE = {
     "moderator_role_id",
     "coordinator_role_id",
@@ -86,6 +86,12 @@ def parse_lead_times(text: str) -> list[int]:
     raise InvalidInput(LEAD_FIELD, "error-bad-lead-times", text[:64])
 
 
+def check_language(code: str | None, languages: Collection[str], *, field: str) -> None:
+    """Refuse a language the catalogue lacks (None: nothing to check)."""
+    if code is not None and code not in languages:
+        raise InvalidInput(field, "error-bad-choice", code[:16])
+
+
 def check_timezone(name: str) -> str:
     # Known names first: ZoneInfo opens whatever path it is given ("America" is a
     # directory of the database: IsADirectoryError, an OSError, not a ValueError).
@@ -119,9 +125,12 @@ async def update_settings(
     guild_id: int,
     actor_id: int | None,
     now: datetime | None = None,
+    languages: Collection[str] = (),
     **changes: Any,
 ) -> GuildSettings:
     """Apply and audit the changes; new lead times replan the guild's open milestones.
+
+    `languages`: those a `locale` may be (the catalogue's, which the caller knows).
 
     All in the caller's transaction. The caller wakes the reminders dispatcher after
     it commits when `reminder_lead_minutes` changed (the next stage may come sooner).
@@ -135,8 +144,7 @@ async def update_settings(
         raise ValueError(f"not a guild setting: {sorted(unknown)}")
     if changes.get("timezone") is not None:
         check_timezone(changes["timezone"])
-    if changes.get("locale") is not None and changes["locale"] not in SUPPORTED_LOCALES:
-        raise InvalidInput("locale", "error-bad-choice", changes["locale"])
+    check_language(changes.get("locale"), languages, field="locale")
     for key, (low, high) in BOUNDS.items():
         if key in changes and not (type(changes[key]) is int and low <= changes[key] <= high):
             raise InvalidInput(key, "error-bad-value", str(changes[key])[:64])
@@ -173,6 +181,23 @@ async def effective_timezone(
         return user.timezone
     guild = await session.get(GuildSettings, guild_id)
     return guild.timezone if guild is not None and guild.timezone else default
+
+
+async def remembered_locale(*, session: AsyncSession, user_id: int) -> str | None:
+    """The member's language as last seen in an interaction, if known."""
+    user = await session.get(UserSettings, user_id)
+    return user.locale if user is not None else None
+
+
+async def remember_locale(
+    *, session: AsyncSession, user_id: int, locale: str, now: datetime
+) -> None:
+    """Keep the member's language (a catalogue code) for messages sent to them later."""
+    user = await session.get(UserSettings, user_id) or UserSettings(user_id=user_id)
+    if user.locale != locale:
+        user.locale = locale[:8]
+        user.updated_at = now
+        session.add(user)
 
 
 async def set_user_timezone(*, session: AsyncSession, user_id: int, timezone: str | None) -> None:

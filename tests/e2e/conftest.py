@@ -16,10 +16,10 @@ from typing import TypeVar
 
 import pytest
 
+from bot.app import create_bot
 from bot.client import PartnerBot
 from bot.config import Settings
 from bot.double import Channel, DiscordDouble, Guild, Member
-from bot.runner import create_bot
 from storage import transfer
 from storage.clock import Clock
 

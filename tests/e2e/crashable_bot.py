@@ -18,7 +18,7 @@ RETRY_AFTER = timedelta(seconds=4)
 if __name__ == "__main__":
     reminders.LEASE = RETRY_AFTER
     proposals.POST_GRACE = RETRY_AFTER  # the review post, decision and DM left undone
-    # Before bot.digests is imported: the dispatcher takes it as a default argument.
+    # Before bot.jobs.digests is imported: the dispatcher takes it as a default argument.
     digest.STALE_CLAIM = RETRY_AFTER
     from bot.cli import main
 

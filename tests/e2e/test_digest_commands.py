@@ -110,6 +110,7 @@ async def test_defaults_are_the_servers_and_replies_in_members_language(
             actor_id=None,
             timezone="America/Bogota",
             locale="es",
+            languages=["en", "es"],
         )
     response = await run(
         world,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.double import ClientRefused, Member, Message
-from bot.render import views
+from bot import ui
 from bot.render.limits import embed_size
 from storage.models import Status
 from storage.schemas import EntryInput
@@ -116,7 +116,7 @@ async def test_pagination_and_stranger(world: World) -> None:
 async def test_pager_buttons_are_disabled_when_it_times_out(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views, "PAGER_TIMEOUT", 0.2)
+    monkeypatch.setattr(ui, "PAGER_TIMEOUT", 0.2)
     await _add_networks(world, "Museum", 12)
     ix = await world.double.slash(
         world.volunteer, "partnership search", {"query": "museum"}, channel=world.general

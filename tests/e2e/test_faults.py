@@ -12,7 +12,6 @@ import pytest
 from sqlmodel import select
 
 from bot.double import Channel, Message
-from commands.review import post_for_review
 from storage.clock import FixedClock
 from storage.models import Reminder, ReminderKind, ReminderState, Status
 from storage.services import digest, entries, milestones, reminders, settings
@@ -47,6 +46,7 @@ async def weekly_digest(world: World, channel: Channel) -> None:
             time_of_day="09:30",
             timezone="Europe/Madrid",
             locale="en",
+            languages=["en", "es"],
             actor_id=None,
             now=START,
         )
@@ -153,7 +153,7 @@ async def test_review_post_survives_a_5xx_burst_once_in_sane_time(world: World) 
     for status in (500, 502, 503):
         world.double.fail_next(POSTS, status)
     started = time.monotonic()
-    await post_for_review(world.bot, entry)
+    await world.bot.reviews.post(entry)
     assert time.monotonic() - started < 7
     assert attempts(world, world.review) == [500, 502, 503, 200]
     [post] = posted(world, world.review)

@@ -82,6 +82,7 @@ async def seed(database: Database, casts: list[Cast], start: datetime) -> dateti
                 time_of_day="09:00",
                 timezone="UTC",
                 locale="en",
+                languages=["en", "es"],
                 actor_id=None,
                 now=start,
             )

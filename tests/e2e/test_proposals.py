@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.double import Message
-from commands.review import ReviewDispatcher
 from storage.models import Entry, Status
 from storage.services import audit, entries, proposals
 from tests.e2e.conftest import World, eventually, start_bot, stop_bot
@@ -115,7 +114,7 @@ async def test_a_review_post_that_failed_is_made_later_once(world: World) -> Non
     entry = await stored(world, "Museo Abierto")
     assert entry is not None and entry.review_message_id is None
     world.double.restore_send(world.review)
-    reviews = ReviewDispatcher(world.bot)
+    reviews = world.bot.reviews
     now = datetime.now(UTC)
     await reviews.run_due(now)  # the first try may still be under way: not yet
     assert world.double.messages(world.review) == []
@@ -210,7 +209,7 @@ async def test_a_decision_left_untold_by_a_crash_is_told_later_once(world: World
             guild_id=world.guild.id,
             actor_id=world.moderator.id,
         )
-    reviews = ReviewDispatcher(world.bot)
+    reviews = world.bot.reviews
     later = datetime.now(UTC) + proposals.POST_GRACE + timedelta(seconds=1)
     await reviews.run_due(later)
     await reviews.run_due(later)  # told: not again

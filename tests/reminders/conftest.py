@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.reminders import ReminderDispatcher
-from bot.sender import SentMessage
+from bot.jobs.reminders import ReminderDispatcher
+from bot.jobs.sender import SentMessage
 from storage.clock import FixedClock
 from storage.db import Database
 from storage.models import Reminder

@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.reminders import ReminderDispatcher
-from bot.sender import SentMessage
+from bot.jobs.reminders import ReminderDispatcher
+from bot.jobs.sender import SentMessage
 from storage.clock import FixedClock
 from storage.db import Database
 from storage.models import Milestone, Reminder

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.reminders import ReminderDispatcher
+from bot.jobs.reminders import ReminderDispatcher
 from storage.clock import FixedClock
 from storage.db import Database
 from storage.errors import InvalidInput

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.reminders import ReminderDispatcher
+from bot.jobs.reminders import ReminderDispatcher
 from bot.render.reminders import render_actions
 from storage.clock import FixedClock
 from storage.db import Database
@@ -187,7 +187,7 @@ async def test_channel_gone_marks_failed_until_requeued(
     due = START + HOUR
     await setup(database, due, due + HOUR)
     sender.gone.add(CHANNEL)
-    with caplog.at_level(logging.WARNING, logger="bot.reminders"):
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.reminders"):
         await run(dispatcher, clock, due)
     assert "gone or forbidden: 1 reminders marked failed" in caplog.text
     assert (await states(database))["failed"] == 1

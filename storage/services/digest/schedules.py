@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from storage.errors import InvalidInput, NotFound
 from storage.models import DigestSchedule
 from storage.services import audit
 from storage.services.digest.weeks import next_run_after, parse_time
-from storage.services.settings import SUPPORTED_LOCALES, check_timezone
+from storage.services.settings import check_language, check_timezone
 from storage.types import utcnow
 
 REASON_TURNED_OFF = "turned-off"
@@ -50,6 +51,7 @@ async def setup_digest(
     time_of_day: str,
     timezone: str,
     locale: str,
+    languages: Collection[str],
     actor_id: int | None,
     now: datetime | None = None,
 ) -> DigestSchedule:
@@ -58,8 +60,7 @@ async def setup_digest(
         raise InvalidInput("day", "error-bad-value", weekday)
     time_of_day = parse_time(time_of_day).strftime("%H:%M")
     check_timezone(timezone)
-    if locale not in SUPPORTED_LOCALES:
-        raise InvalidInput("language", "error-bad-choice", locale[:16])
+    check_language(locale, languages, field="language")
     schedule = await get_digest(session=session, guild_id=guild_id, channel_id=channel_id)
     before = _config(schedule) if schedule is not None else None
     if schedule is None:

@@ -6,7 +6,6 @@ import argparse
 import logging
 from pathlib import Path
 
-from bot import cli
 from bot.config import LOG_LEVELS, Settings
 
 
@@ -44,6 +43,3 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="the bot's log level (default WARNING, so the chat stays readable)",
     )
     sandbox.set_defaults(handler=cmd_sandbox)
-
-
-cli.EXTRA_COMMANDS.append(register)

@@ -1,15 +1,22 @@
-"""The Sender that posts through discord.py's HTTP client (rate limits handled there)."""
+"""The message sender, behind a narrow interface so scheduled features test without Discord.
+
+`Sender` is the interface; `DiscordSender` posts through discord.py's HTTP client
+(rate limits handled there).
+
+Payloads are Discord message JSON (content, embeds, components, allowed_mentions),
+built by `bot.render`. The nonce is deterministic per logical message, sent with
+`enforce_nonce`, so that Discord drops a resend after a crash mid-send.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import discord
 from discord.http import HTTPClient, Route
-
-from bot.sender import ChannelGone, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +25,30 @@ _GONE_CODES = {10003, 50001, 50013, 50007}
 # Pauses before each resend after a 5xx discord.py gave up on (it never retries 503).
 # Safe because every send carries its nonce with enforce_nonce: Discord drops a duplicate.
 SERVER_ERROR_PAUSES = (1.0, 2.0)
+
+
+class ChannelGone(Exception):
+    """The channel no longer exists, or the bot may no longer post there (404 / 403)."""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    channel_id: int
+    message_id: int
+
+
+class Sender(Protocol):
+    async def send(self, channel_id: int, payload: dict[str, Any], *, nonce: str) -> SentMessage:
+        """Post a message; raise ChannelGone when the channel is gone or forbidden."""
+        ...
+
+    async def send_dm(self, user_id: int, payload: dict[str, Any], *, nonce: str) -> SentMessage:
+        """DM a member; raise ChannelGone when their DMs are closed."""
+        ...
+
+    async def edit(self, channel_id: int, message_id: int, payload: dict[str, Any]) -> None:
+        """Replace a message the bot sent; raise ChannelGone when it or its channel is gone."""
+        ...
 
 
 class DiscordSender:
@@ -51,3 +82,17 @@ class DiscordSender:
         except (discord.NotFound, discord.Forbidden) as exc:
             raise ChannelGone(user_id) from exc
         return await self.send(int(channel["id"]), payload, nonce=nonce)
+
+    async def edit(self, channel_id: int, message_id: int, payload: dict[str, Any]) -> None:
+        route = Route(
+            "PATCH",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=channel_id,
+            message_id=message_id,
+        )
+        try:
+            await self.http.request(route, json=payload)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            if isinstance(exc, discord.NotFound) or exc.code in _GONE_CODES:
+                raise ChannelGone(channel_id) from exc
+            raise

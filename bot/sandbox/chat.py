@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.double import Interaction, Member, Message
 from bot.double.state import Channel, Role
-from bot.sandbox_parse import ParseError, parse, permission_names
-from bot.sandbox_render import Target, modal_fields
+from bot.sandbox.parse import ParseError, parse, permission_names
+from bot.sandbox.render import Target, modal_fields
 
 if TYPE_CHECKING:
     from bot.sandbox import Sandbox

@@ -1,10 +1,9 @@
-"""Facts about an interaction that every command needs: language, guild, moderator rights."""
+"""Who may do what: the guild of an interaction, moderator rights, Manage Server."""
 
 from __future__ import annotations
 
 import discord
 
-from bot.i18n import normalize_locale
 from storage.models import GuildSettings
 
 
@@ -14,11 +13,6 @@ class NotInGuild(discord.app_commands.CheckFailure):
 
 class NotModerator(discord.app_commands.CheckFailure):
     """The member lacks the moderator role and Manage Server."""
-
-
-def user_locale(interaction: discord.Interaction) -> str:
-    """The reader's language, from their Discord client."""
-    return normalize_locale(interaction.locale.value)
 
 
 def guild_id_of(interaction: discord.Interaction) -> int:

@@ -16,11 +16,12 @@ from typing import Any
 
 import discord
 
-from bot.context import guild_id_of, user_locale
+from bot.checks import guild_id_of
 from bot.errors import report
+from bot.i18n import user_locale
 from bot.render.reminders import SNOOZE_SECONDS, render_actions, render_done, render_snoozed
-from commands.common import bot_of
-from commands.milestone import NO_PINGS, change_milestone, wake_reminders
+from commands.common import NO_PINGS, bot_of, wake_reminders
+from commands.milestone.access import change_milestone
 from storage.services import milestones
 
 _SNOOZES = "|".join(str(seconds) for seconds in SNOOZE_SECONDS)

@@ -17,15 +17,15 @@ from typing import Any, TextIO
 
 import discord
 
+from bot.app import create_bot
 from bot.client import PartnerBot
 from bot.config import Settings
 from bot.double import ClientRefused, DiscordDouble, Member, NoResponse
 from bot.double.state import Channel
-from bot.runner import create_bot
-from bot.sandbox_chat import Chat, GuildLookup
-from bot.sandbox_feed import POLL, Feed
-from bot.sandbox_lines import Lines
-from bot.sandbox_parse import ParseError, usages
+from bot.sandbox.chat import Chat, GuildLookup
+from bot.sandbox.feed import POLL, Feed
+from bot.sandbox.lines import Lines
+from bot.sandbox.parse import ParseError, usages
 from storage import transfer
 from storage.services.settings import update_settings
 

@@ -7,7 +7,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot import cli
 from bot.config import Settings
 from bot.i18n import t
 from storage import transfer, transfer_formats
@@ -130,6 +129,3 @@ def register(commands: argparse._SubParsersAction) -> None:
     exporter.add_argument("--format", choices=transfer_formats.FORMATS, required=True)
     exporter.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     exporter.set_defaults(handler=cmd_export)
-
-
-cli.EXTRA_COMMANDS.append(register)

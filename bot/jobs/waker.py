@@ -47,12 +47,6 @@ class Dispatcher(Protocol):
         ...
 
 
-class Scheduler(Protocol):
-    """What features need from the scheduler: a way to say "look again at T"."""
-
-    def wake_at(self, dispatcher_name: str, when: datetime | None) -> None: ...
-
-
 class Waker:
     """Wires dispatchers to APScheduler's AsyncIOScheduler (in-memory job store, UTC).
 

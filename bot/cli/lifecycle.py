@@ -1,17 +1,13 @@
-"""`partnerbot` command line: run the bot, migrate, import and export, sandbox."""
+"""`partnerbot run`, `sync-commands` and `db upgrade`: the bot's own life."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
-from collections.abc import Callable, Sequence
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings
 from storage.db import Database
-
-log = logging.getLogger("partnerbot")
 
 NO_TOKEN_HELP = """\
 partnerbot: DISCORD_TOKEN is not set, so the bot cannot connect to Discord.
@@ -25,18 +21,11 @@ partnerbot: DISCORD_TOKEN is not set, so the bot cannot connect to Discord.
 """
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.discord_token:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 2
-    from bot.runner import run_bot
+    from bot.app import run_bot
 
     return asyncio.run(run_bot(settings))
 
@@ -45,7 +34,7 @@ def cmd_sync_commands(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.discord_token:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 2
-    from bot.runner import sync_commands
+    from bot.app import sync_commands
 
     return asyncio.run(sync_commands(settings))
 
@@ -56,13 +45,7 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-Handler = Callable[[Settings, argparse.Namespace], int]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="partnerbot", description=__doc__)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def register(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="migrate the database and run the bot")
     run.set_defaults(handler=cmd_run)
 
@@ -74,29 +57,3 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
-
-    for register in EXTRA_COMMANDS:
-        register(commands)
-    return parser
-
-
-# Modules that add their own subcommands (import/export, sync, sandbox) register here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from bot import cli_commands  # noqa: F401  (fills EXTRA_COMMANDS)
-
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        args = parser.parse_args(["run"])
-        handler = args.handler
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
-        return 2
-    _configure_logging(settings)
-    return handler(settings, args)

@@ -1,4 +1,4 @@
-"""Interactive views: pagination that only the caller can press."""
+"""Interactive views: a View whose failures take the one error path, and the pager."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.errors import View, send_ephemeral
+from bot.errors import report, send_ephemeral
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
@@ -17,6 +17,15 @@ PageLoader = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
 
 # An interaction token lives 15 minutes: the buttons are disabled through it just before.
 PAGER_TIMEOUT = 14 * 60
+
+
+class View(discord.ui.View):
+    """A view whose failures take the same path as commands'."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
+    ) -> None:
+        await report(interaction, error)
 
 
 class Pager(View):

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.context import guild_id_of, user_locale
-from bot.errors import View, report
-from bot.i18n import t
+from bot.checks import guild_id_of
+from bot.errors import report
+from bot.i18n import t, user_locale
+from bot.jobs import REVIEWS
+from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
-from commands.common import bot_of, choices
-from commands.partnership import partnership
-from commands.review import ReviewDispatcher, done_after_answer, post_for_review
+from bot.ui import View
+from commands.common import bot_of, choices, read_due
 from storage import schemas
-from storage.dates import parse_due
 from storage.models import Area, EntryKind, Steward
 from storage.schemas import EntryInput
 from storage.services import entries, proposals
-from storage.services.settings import effective_timezone, get_settings
+from storage.services.settings import get_settings, remember_locale
 
 CONFIRM_TIMEOUT = 15 * 60
 
@@ -91,13 +90,20 @@ class ConfirmProposal(View):
             entry = await entries.create_entry(
                 self.data, session=session, guild_id=guild_id, actor_id=interaction.user.id
             )
+            # The decision is told to the proposer later, by DM, in their language.
+            await remember_locale(
+                session=session,
+                user_id=interaction.user.id,
+                locale=user_locale(interaction),
+                now=bot.clock.now(),
+            )
         self.stop()
         # Should the post below never happen, the reviews dispatcher makes it then.
-        bot.wake(ReviewDispatcher.name, entry.created_at + proposals.POST_GRACE)
+        bot.wake(REVIEWS, entry.created_at + proposals.POST_GRACE)
         await interaction.response.edit_message(
             content=t(self.locale, "propose-done", entry.name, entry.id), embeds=[], view=None
         )
-        await done_after_answer(post_for_review(bot, entry), f"the review post of {entry.id}")
+        await done_after_answer(bot.reviews.post(entry), f"the review post of {entry.id}")
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -107,26 +113,7 @@ class ConfirmProposal(View):
         )
 
 
-async def parse_reporting_due(
-    interaction: discord.Interaction, text: str | None
-) -> datetime | None:
-    """Read a due date in the member's language and time zone, against the interaction's time."""
-    if not text:
-        return None
-    bot = bot_of(interaction)
-    async with bot.database.sessions() as session:
-        zone = await effective_timezone(
-            session=session,
-            guild_id=guild_id_of(interaction),
-            user_id=interaction.user.id,
-            default=bot.settings.default_timezone,
-        )
-    return parse_due(
-        text, now=interaction.created_at, timezone=zone, locale=interaction.locale.value
-    )
-
-
-@partnership.command(name="propose")
+@app_commands.command(name="propose")
 @app_commands.describe(
     kind="An alliance (ongoing relationship) or a partnership (specific outcomes)",
     area="The area it serves",
@@ -153,8 +140,11 @@ async def propose(
         "steward": steward,
         "chapter_name": chapter,
         "funder": funder,
-        "reporting_due_at": await parse_reporting_due(interaction, reporting_due),
+        "reporting_due_at": await read_due(interaction, reporting_due),
     }
     await interaction.response.send_modal(
         ProposalModal(locale=user_locale(interaction), options=options)
     )
+
+
+COMMANDS = (propose,)

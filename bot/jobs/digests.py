@@ -15,8 +15,10 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.errors import database_unreachable
+from bot.i18n import FALLBACK, channel_locale
+from bot.jobs import DIGESTS
+from bot.jobs.sender import ChannelGone, Sender
 from bot.render.digest import Payload, render_digest, render_notice
-from bot.sender import ChannelGone, Sender
 from storage import db
 from storage.models import DigestSchedule
 from storage.services import digest, settings
@@ -51,18 +53,20 @@ async def _render(
 
 
 class DigestDispatcher:
-    name = "digests"
+    name = DIGESTS
 
     def __init__(
         self,
         database: db.Database,
         sender: Sender,
         *,
+        default_locale: str = FALLBACK,
         concurrency: int = CONCURRENCY,
         stale_claim: timedelta = digest.STALE_CLAIM,
     ) -> None:
         self.database = database
         self.sender = sender
+        self.default_locale = default_locale
         self.stale_claim = stale_claim
         self._slots = asyncio.Semaphore(concurrency)
 
@@ -200,7 +204,8 @@ class DigestDispatcher:
         if not first or guild.review_channel_id is None:
             return  # told already, or left pending for the next /digest list
         notice = DigestNotice(schedule.id, schedule.channel_id, digest.REASON_CHANNEL_GONE)
-        payload = render_notice(notice, locale=guild.locale or schedule.locale)
+        # Told in the review channel: a channel post, in the guild's language.
+        payload = render_notice(notice, locale=channel_locale(guild.locale, self.default_locale))
         try:
             await self.sender.send(
                 guild.review_channel_id, payload, nonce=f"dn-{schedule.id}-{week.replace('-', '')}"
@@ -214,12 +219,17 @@ class DigestDispatcher:
 
 
 async def preview(
-    *, database: db.Database, guild_id: int, channel_id: int | None, now: datetime
+    *,
+    database: db.Database,
+    guild_id: int,
+    channel_id: int | None,
+    now: datetime,
+    default_locale: str = FALLBACK,
 ) -> list[Payload]:
     """Exactly what the channel's digest would post now (for /digest preview, ephemeral).
 
     Without a channel, or for a channel with no digest, the guild's first digest's
-    language is used, else the guild's language.
+    language is used, else the channel-post language (the guild's, else the default).
     """
     async with database.sessions() as session:
         schedules = await digest.list_digests(session=session, guild_id=guild_id)
@@ -227,5 +237,5 @@ async def preview(
     chosen = next((s for s in schedules if s.channel_id == channel_id), None)
     if chosen is None and channel_id is None and schedules:
         chosen = schedules[0]
-    locale = chosen.locale if chosen is not None else guild.locale or "en"
+    locale = chosen.locale if chosen else channel_locale(guild.locale, default_locale)
     return await _render(database, guild_id=guild_id, locale=locale, now=now)

@@ -1,4 +1,10 @@
-"""Start the bot: point discord.py at the configured servers, migrate, connect."""
+"""The composition root: everything the bot is made of is put together here.
+
+`create_bot` points discord.py at the configured servers, migrates the database,
+builds the client, registers the slash commands and the lasting buttons
+(`commands`), and the scheduled and after-the-answer work (`bot.jobs`).
+Nothing else in `bot/` knows the features.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
+import commands
 from bot.client import PartnerBot
 from bot.config import Settings
-from bot.wire import point_discord_py_at
+from bot.jobs.digests import DigestDispatcher
+from bot.jobs.reminders import ReminderDispatcher
+from bot.jobs.reviews import ReviewJobs
+from bot.jobs.sender import DiscordSender
 from storage.clock import Clock
 from storage.db import Database
 
@@ -37,6 +50,31 @@ def limit_malloc_arenas() -> None:
     mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
 
 
+def point_discord_py_at(api_base_url: str, gateway_url: str) -> None:
+    """Send REST calls to `api_base_url` (…/api/v10) and connect to `gateway_url`.
+
+    Both are process-wide class attributes of discord.py: every client in the
+    process uses them. The gateway URL also serves after INVALID_SESSION, when
+    discord.py falls back to its default; resumes use READY's resume_gateway_url.
+    """
+    Route.BASE = api_base_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def assemble(bot: PartnerBot) -> None:
+    """Register the commands, the lasting buttons and the scheduled work on `bot`."""
+    for command in commands.all_commands():
+        bot.tree.add_command(command)
+    bot.add_dynamic_items(*commands.lasting_items())
+    sender = DiscordSender(bot.http)
+    bot.reviews = ReviewJobs(bot.database, sender, default_locale=bot.settings.default_locale)
+    bot.dispatchers = [
+        ReminderDispatcher(bot.database, sender, default_locale=bot.settings.default_locale),
+        DigestDispatcher(bot.database, sender, default_locale=bot.settings.default_locale),
+        bot.reviews,
+    ]
+
+
 async def create_bot(
     settings: Settings,
     *,
@@ -53,7 +91,9 @@ async def create_bot(
     point_discord_py_at(settings.discord_api_base_url, settings.discord_gateway_url)
     database = Database(settings.database_url)
     await database.upgrade(separate_process=migrate_separately)
-    return PartnerBot(settings, database, clock=clock, **client_options)
+    bot = PartnerBot(settings, database, clock=clock, **client_options)
+    assemble(bot)
+    return bot
 
 
 async def _connected(

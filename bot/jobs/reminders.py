@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.i18n import FALLBACK
+from bot.i18n import FALLBACK, channel_locale
+from bot.jobs import REMINDERS
+from bot.jobs.sender import ChannelGone, Sender, SentMessage
 from bot.render.reminders import render_reminders
-from bot.sender import ChannelGone, Sender, SentMessage
 from storage.db import Database
 from storage.services import reminders
 from storage.services.reminders import ClaimedReminder
@@ -28,13 +29,6 @@ log = logging.getLogger(__name__)
 
 # Still due after a run: another process holds those milestones; look again shortly.
 RETRY_SOON = timedelta(seconds=10)
-
-# (guild id, the guild's stored locale or None) -> the language its reminders are written in.
-LocaleResolver = Callable[[int, str | None], str]
-
-
-def stored_locale(_guild_id: int, stored: str | None) -> str:
-    return stored or FALLBACK
 
 
 @dataclass(frozen=True)
@@ -48,23 +42,24 @@ class _Outgoing:
 
 
 class ReminderDispatcher:
-    name = "reminders"
+    name = REMINDERS
 
     def __init__(
         self,
         database: Database,
         sender: Sender,
-        locale_for: LocaleResolver = stored_locale,
         *,
+        default_locale: str = FALLBACK,
         claim_limit: int = reminders.CLAIM_LIMIT,
     ) -> None:
         self.database = database
         self.sender = sender
-        self.locale_for = locale_for
+        self.default_locale = default_locale
         self.claim_limit = claim_limit
 
     def _locale(self, claim: ClaimedReminder) -> str:
-        return self.locale_for(claim.guild_id, claim.locale)
+        # A channel post: the guild's language, else the bot's default.
+        return channel_locale(claim.locale, self.default_locale)
 
     async def run_due(self, now: datetime) -> datetime | None:
         await self._resend_stale(now)

@@ -1,4 +1,4 @@
-"""/partnership: search, show, list and export the directory."""
+"""/partnership search, show, list, export and guidelines: reading the directory."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import io
 import discord
 from discord import app_commands
 
-from bot.context import guild_id_of, require_moderator, user_locale
-from bot.i18n import t
+from bot.checks import guild_id_of, require_moderator
+from bot.i18n import t, user_locale
 from bot.render import entries as render
-from bot.render.views import send_list, send_paged
+from bot.render.proposals import guidelines_embed
+from bot.ui import send_list, send_paged
 from commands.common import bot_of, choices, entry_autocomplete
 from storage import search, transfer, transfer_formats
 from storage.models import Area, EntryKind, Status, Steward
@@ -19,12 +20,6 @@ from storage.services.settings import get_settings
 
 PER_PAGE = 10
 QUERY_MAX = 200
-
-partnership = app_commands.Group(
-    name="partnership",
-    description="Search, show and propose alliances and partnerships",
-    guild_only=True,
-)
 
 
 def _search_embed(page: search.SearchPage, offset: int, title: str, locale: str) -> discord.Embed:
@@ -39,7 +34,7 @@ def _search_embed(page: search.SearchPage, offset: int, title: str, locale: str)
     )
 
 
-@partnership.command(name="search")
+@app_commands.command(name="search")
 @app_commands.describe(
     query="Words to look for in names, partners, summaries and success measures",
     kind="Only alliances or only partnerships",
@@ -106,7 +101,7 @@ async def search_command(
     )
 
 
-@partnership.command(name="show")
+@app_commands.command(name="show")
 @app_commands.describe(entry="The entry's name (pick from the list)")
 @app_commands.autocomplete(entry=entry_autocomplete)
 async def show_command(
@@ -126,7 +121,7 @@ async def show_command(
     await interaction.response.send_message(embed=embed)
 
 
-@partnership.command(name="list")
+@app_commands.command(name="list")
 @app_commands.describe(status="Only entries with this status")
 @app_commands.choices(status=choices(Status))
 async def list_command(interaction: discord.Interaction, status: str | None = None) -> None:
@@ -153,7 +148,7 @@ async def list_command(interaction: discord.Interaction, status: str | None = No
     await send_list(interaction, load=load, per_page=PER_PAGE, locale=locale, empty=empty)
 
 
-@partnership.command(name="export")
+@app_commands.command(name="export")
 @app_commands.describe(format="File format: CSV, JSON or a MediaWiki table for Meta-Wiki")
 @app_commands.choices(
     format=[
@@ -173,3 +168,19 @@ async def export_command(interaction: discord.Interaction, format: str) -> None:
     await interaction.followup.send(
         t(user_locale(interaction), "export-ready", format), file=file, ephemeral=True
     )
+
+
+@app_commands.command(name="guidelines")
+async def guidelines(interaction: discord.Interaction) -> None:
+    """The general guidelines every alliance and partnership follows."""
+    async with bot_of(interaction).database.sessions() as session:
+        settings = await get_settings(session=session, guild_id=guild_id_of(interaction))
+    locale = user_locale(interaction)
+    embed = guidelines_embed(settings, locale)
+    if embed is None:
+        await interaction.response.send_message(t(locale, "guidelines-none"), ephemeral=True)
+        return
+    await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+COMMANDS = (search_command, show_command, list_command, export_command, guidelines)

@@ -9,10 +9,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.context import user_locale
-from bot.i18n import t
-from commands.common import bot_of
-from commands.settings import timezone_autocomplete
+from bot.i18n import t, user_locale
+from commands.common import bot_of, timezone_autocomplete
 from storage.services.settings import set_user_timezone
 
 

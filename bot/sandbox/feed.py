@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.double import DiscordDouble, Interaction, Message
-from bot.sandbox_render import Names, Target, render_message
+from bot.sandbox.render import Names, Target, render_message
 
 QUIET = 0.2  # the bot is done once nothing changed on the double for this long
 SETTLE_CAP = 15.0  # never wait longer than this for an action's effects

@@ -1,0 +1,49 @@
+"""`partnerbot` command line: run the bot, migrate, import and export, sandbox.
+
+Each module of this package adds its subcommands; `build_parser` lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.cli import lifecycle, sandbox, transfer
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("partnerbot")
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partnerbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (lifecycle, transfer, sandbox):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        args = parser.parse_args(["run"])
+        handler = args.handler
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    return handler(settings, args)

@@ -1,0 +1,94 @@
+"""What members see of milestones: the answer after a change, the list's pages, choices.
+
+Reminder messages themselves are in `bot.render.reminders`.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.i18n import t
+from bot.render.entries import BRAND
+from bot.render.limits import CHOICE_NAME, CONTENT, EMBED_DESCRIPTION, EMBED_TITLE, truncate
+from bot.render.reminders import display_title
+from bot.render.text import timestamp, user_text
+from storage.models import GuildSettings, Milestone
+
+PER_PAGE = 10
+
+
+def _who(milestone: Milestone, settings: GuildSettings, locale: str) -> str:
+    if milestone.coordinator_id is not None:
+        return t(locale, "reminder-coordinator", f"<@{milestone.coordinator_id}>")
+    if settings.coordinator_role_id is not None:
+        return t(locale, "reminder-coordinator", f"<@&{settings.coordinator_role_id}>")
+    return t(locale, "reminder-no-coordinator")
+
+
+def milestone_summary(
+    key: str, milestone: Milestone, entry_name: str, settings: GuildSettings, locale: str
+) -> str:
+    """What was saved, the due time as understood, who is reminded, and where."""
+    lines = [
+        t(
+            locale,
+            key,
+            user_text(display_title(milestone.title, locale)),
+            user_text(entry_name),
+            timestamp(milestone.due_at, "F"),
+            timestamp(milestone.due_at, "R"),
+        ),
+        _who(milestone, settings, locale),
+    ]
+    if settings.reminder_channel_id is None:
+        lines.append(t(locale, "milestone-no-channel"))
+    return truncate("\n".join(lines), CONTENT)
+
+
+def milestone_page(
+    page: list[Milestone],
+    names: dict[int, str],
+    *,
+    total: int,
+    offset: int,
+    title: str,
+    locale: str,
+) -> discord.Embed:
+    lines = []
+    for milestone in page:
+        line = t(
+            locale,
+            "milestone-line",
+            milestone.id,
+            user_text(display_title(milestone.title, locale)),
+            user_text(names[milestone.entry_id]),
+            timestamp(milestone.due_at, "F"),
+            timestamp(milestone.due_at, "R"),
+        )
+        who = f" · <@{milestone.coordinator_id}>" if milestone.coordinator_id else ""
+        lines.append(line + who)
+    embed = discord.Embed(
+        title=truncate(title, EMBED_TITLE),
+        description=truncate("\n".join(lines), EMBED_DESCRIPTION),
+        colour=BRAND,
+    )
+    pages = max(1, ceil(total / PER_PAGE))
+    embed.set_footer(text=t(locale, "milestone-list-footer", offset // PER_PAGE + 1, pages, total))
+    return embed
+
+
+def milestone_choice(milestone: Milestone, entry_name: str, zone: ZoneInfo, locale: str) -> str:
+    """An autocomplete choice: "Title — Entry · 2027-03-01 17:00" in the member's zone
+    (choices cannot hold Discord timestamps)."""
+    title = display_title(milestone.title, locale)
+    local = milestone.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return truncate(f"{title} — {entry_name} · {local}", CHOICE_NAME)
+
+
+def milestone_removed(title: str, entry_name: str, locale: str) -> str:
+    return t(
+        locale, "milestone-removed", user_text(display_title(title, locale)), user_text(entry_name)
+    )

@@ -1,0 +1,220 @@
+"""/milestone: add, list, edit, mark done and remove the milestones of entries.
+
+Dates are read in the member's language and time zone (`commands.common.read_due`);
+the reply echoes them as Discord timestamps so the member sees what was understood.
+Changes are for the milestone's coordinator (the coordinator role when it has
+none) or a moderator; after each, the reminders dispatcher is woken to look again.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.checks import guild_id_of
+from bot.i18n import t, user_locale
+from bot.render.milestones import (
+    PER_PAGE,
+    milestone_page,
+    milestone_removed,
+    milestone_summary,
+)
+from bot.render.reminders import render_done
+from bot.ui import send_list
+from commands.common import NO_PINGS, bot_of, entry_autocomplete, read_due, wake_reminders
+from commands.milestone.access import (
+    change_milestone,
+    entry_names,
+    milestone_autocomplete,
+    milestone_id,
+)
+from commands.milestone.buttons import ReminderButton, ReminderPick
+from storage.errors import InvalidInput
+from storage.models import GuildSettings, Milestone
+from storage.services import entries, milestones
+from storage.services.milestones import KEEP, Actor
+from storage.services.settings import get_settings
+
+# The lasting buttons of reminder messages, registered once at start-up.
+LASTING_ITEMS = (ReminderButton, ReminderPick)
+
+milestone_group = app_commands.Group(
+    name="milestone",
+    description="Milestones of entries, and reminders to their coordinators",
+    guild_only=True,
+)
+
+
+@milestone_group.command(name="add")
+@app_commands.describe(
+    entry="The entry it belongs to (pick from the list)",
+    title="What is due, e.g. Report to the funder",
+    due="When, in your words: next friday 5pm, in 2 weeks, 2027-03-01 14:00",
+    coordinator="Who is reminded (default: the coordinator role)",
+)
+@app_commands.autocomplete(entry=entry_autocomplete)
+async def add(
+    interaction: discord.Interaction,
+    entry: app_commands.Range[str, 1, 100],
+    title: app_commands.Range[str, 1, milestones.TITLE_MAX],
+    due: str,
+    coordinator: discord.Member | None = None,
+) -> None:
+    """Add a milestone to an entry; its coordinator is reminded before it is due."""
+    guild_id = guild_id_of(interaction)
+    bot = bot_of(interaction)
+    due_at = await read_due(interaction, due)
+    if due_at is None:
+        raise InvalidInput("due", "error-required")
+    async with bot.database.transaction() as session:
+        found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
+        milestone = await milestones.add_milestone(
+            session=session,
+            guild_id=guild_id,
+            entry_id=found.id,
+            title=title,
+            due_at=due_at,
+            coordinator_id=coordinator.id if coordinator else None,
+            actor_id=interaction.user.id,
+            now=bot.clock.now(),
+        )
+        settings = await get_settings(session=session, guild_id=guild_id)
+    text = milestone_summary(
+        "milestone-added", milestone, found.name, settings, user_locale(interaction)
+    )
+    await interaction.response.send_message(text, allowed_mentions=NO_PINGS)
+    await wake_reminders(bot)
+
+
+@milestone_group.command(name="list")
+@app_commands.describe(
+    entry="Only this entry's milestones", mine="Only the milestones you coordinate"
+)
+@app_commands.autocomplete(entry=entry_autocomplete)
+async def list_command(
+    interaction: discord.Interaction,
+    entry: app_commands.Range[str, 1, 100] | None = None,
+    mine: bool = False,
+) -> None:
+    """List open milestones, soonest due first."""
+    guild_id = guild_id_of(interaction)
+    locale = user_locale(interaction)
+    database = bot_of(interaction).database
+    title = t(locale, "milestone-list-title-mine" if mine else "milestone-list-title")
+    entry_id = None
+    if entry is not None:
+        async with database.sessions() as session:
+            found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
+        entry_id = found.id
+        title = t(locale, "milestone-list-title-entry", title, found.name)
+
+    async def load(offset: int) -> tuple[discord.Embed, int]:
+        async with database.sessions() as session:
+            page, total = await milestones.list_milestones(
+                session=session,
+                guild_id=guild_id,
+                entry_id=entry_id,
+                coordinator_id=interaction.user.id if mine else None,
+                limit=PER_PAGE,
+                offset=offset,
+            )
+            names = await entry_names(
+                (m.entry_id for m in page), session=session, guild_id=guild_id
+            )
+        return milestone_page(
+            page, names, total=total, offset=offset, title=title, locale=locale
+        ), total
+
+    # The client sends AllowedMentions.none(): the coordinators listed are not pinged.
+    empty = t(locale, "milestone-list-empty")
+    await send_list(interaction, load=load, per_page=PER_PAGE, locale=locale, empty=empty)
+
+
+@milestone_group.command(name="done")
+@app_commands.describe(milestone="The milestone (pick from the list)")
+@app_commands.autocomplete(milestone=milestone_autocomplete)
+async def done(
+    interaction: discord.Interaction, milestone: app_commands.Range[str, 1, 100]
+) -> None:
+    """Mark a milestone done: no more reminders for it."""
+    bot = bot_of(interaction)
+    wanted = milestone_id(milestone)
+    finished = await change_milestone(
+        interaction,
+        lambda session, guild_id, actor: milestones.mark_done(
+            wanted, session=session, guild_id=guild_id, actor=actor, now=bot.clock.now()
+        ),
+    )
+    await interaction.response.send_message(
+        render_done(finished.title, user_locale(interaction)), allowed_mentions=NO_PINGS
+    )
+    await wake_reminders(bot)
+
+
+@milestone_group.command(name="edit")
+@app_commands.describe(
+    milestone="The milestone (pick from the list)",
+    title="A new title",
+    due="A new due date, in your words: next friday 5pm, in 2 weeks, 2027-03-01 14:00",
+    coordinator="A new coordinator",
+)
+@app_commands.autocomplete(milestone=milestone_autocomplete)
+async def edit(
+    interaction: discord.Interaction,
+    milestone: app_commands.Range[str, 1, 100],
+    title: app_commands.Range[str, 1, milestones.TITLE_MAX] | None = None,
+    due: str | None = None,
+    coordinator: discord.Member | None = None,
+) -> None:
+    """Change a milestone's title, due date or coordinator."""
+    bot = bot_of(interaction)
+    wanted = milestone_id(milestone)
+    if title is None and due is None and coordinator is None:
+        raise InvalidInput("milestone", "milestone-edit-nothing")
+    due_at = await read_due(interaction, due)
+
+    async def apply(
+        session: AsyncSession, guild_id: int, actor: Actor
+    ) -> tuple[Milestone, str, GuildSettings]:
+        changed = await milestones.edit_milestone(
+            wanted,
+            session=session,
+            guild_id=guild_id,
+            actor=actor,
+            now=bot.clock.now(),
+            title=KEEP if title is None else title,
+            due_at=KEEP if due_at is None else due_at,
+            coordinator_id=KEEP if coordinator is None else coordinator.id,
+        )
+        entry = await entries.get_entry(changed.entry_id, session=session, guild_id=guild_id)
+        return changed, entry.name, await get_settings(session=session, guild_id=guild_id)
+
+    changed, entry_name, settings = await change_milestone(interaction, apply)
+    text = milestone_summary(
+        "milestone-edited", changed, entry_name, settings, user_locale(interaction)
+    )
+    await interaction.response.send_message(text, allowed_mentions=NO_PINGS)
+    await wake_reminders(bot)
+
+
+@milestone_group.command(name="remove")
+@app_commands.describe(milestone="The milestone (pick from the list)")
+@app_commands.autocomplete(milestone=milestone_autocomplete)
+async def remove(
+    interaction: discord.Interaction, milestone: app_commands.Range[str, 1, 100]
+) -> None:
+    """Remove a milestone and its reminders."""
+    wanted = milestone_id(milestone)
+
+    async def apply(session: AsyncSession, guild_id: int, actor: Actor) -> tuple[str, str]:
+        gone = await milestones.get_milestone(wanted, session=session, guild_id=guild_id)
+        entry = await entries.get_entry(gone.entry_id, session=session, guild_id=guild_id)
+        await milestones.remove_milestone(wanted, session=session, guild_id=guild_id, actor=actor)
+        return gone.title, entry.name
+
+    title, entry_name = await change_milestone(interaction, apply)
+    locale = user_locale(interaction)
+    await interaction.response.send_message(
+        milestone_removed(title, entry_name, locale), allowed_mentions=NO_PINGS
+    )
