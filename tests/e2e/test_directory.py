@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.double import ClientRefused, Member, Message
 from bot import ui
+from bot.double import ClientRefused, Member, Message
 from bot.render.limits import embed_size
 from storage.models import Status
 from storage.schemas import EntryInput
