@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -16,21 +16,3 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
-
-class FixedClock:
-    """A clock that moves only when told to: for tests and benchmarks."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("FixedClock needs an aware datetime")
-        self._now = start.astimezone(UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> datetime:
-        self._now += delta
-        return self._now
-
-    def set(self, moment: datetime) -> None:
-        self._now = moment.astimezone(UTC)

@@ -19,7 +19,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database, upgrade
-from tests.pg_outage import OutageProxy
+from tests.support.pg_outage import OutageProxy
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -2,7 +2,7 @@
 for 30 s while volunteers work and a reminder falls due, a server that hangs or is
 starting up, a pool with no free connection.
 
-The bot reaches PostgreSQL through `tests.pg_outage.OutageProxy`, which a test takes
+The bot reaches PostgreSQL through `tests.support.pg_outage.OutageProxy`, which a test takes
 down and brings back; the real server, shared with others, keeps running. Every
 command gets a polite ephemeral "try again shortly" within Discord's 3 s deadline
 (the double records a late answer as a violation and the world fails on it), nothing
@@ -24,14 +24,14 @@ from sqlmodel import func, select
 from bot.double import Message
 from bot.double.interactions import Interaction, Response
 from bot.i18n import t
-from storage.clock import FixedClock
 from storage.models import AuditEvent, Reminder, ReminderKind, ReminderState
 from storage.services import settings
 from tests.e2e import test_digest_commands
 from tests.e2e.conftest import World
 from tests.e2e.test_faults import DUE, attempts, posted, reminder_due
 from tests.e2e.test_proposals import PROPOSAL, confirmation, stored
-from tests.pg_outage import OutageProxy
+from tests.support.clocks import FixedClock
+from tests.support.pg_outage import OutageProxy
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 

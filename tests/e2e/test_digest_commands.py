@@ -12,11 +12,11 @@ from bot.double import Channel, ClientRefused, Member, P
 from bot.double.interactions import Response
 from bot.render.limits import EMBEDS_PER_MESSAGE, EMBEDS_TOTAL, embed_size
 from bot.render.text import timestamp
-from storage.clock import FixedClock
 from storage.models import DigestSchedule
 from storage.schemas import EntryInput
 from storage.services import digest, entries, settings
 from tests.e2e.conftest import World, start_bot, stop_bot
+from tests.support.clocks import FixedClock
 
 # A Monday, 08:00 in Madrid (CET, weeks before the March DST change), years ahead of the
 # real clock: the waker's real-time wake-ups for it never fire during a test.

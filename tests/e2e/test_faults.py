@@ -12,14 +12,14 @@ import pytest
 from sqlmodel import select
 
 from bot.double import Channel, Message
-from storage.clock import FixedClock
 from storage.models import Reminder, ReminderKind, ReminderState, Status
 from storage.services import digest, entries, milestones, reminders, settings
 from tests.e2e import test_digest_commands
 from tests.e2e.conftest import World, eventually
 from tests.e2e.test_digest_commands import SLOT, START
 from tests.e2e.test_proposals import button, propose, recorded, set_review_channel, stored
-from tests.factories import entry_input
+from tests.support.clocks import FixedClock
+from tests.support.factories import entry_input
 
 clock = test_digest_commands.clock  # the fixture: the bot on a FixedClock at START
 DUE = START + timedelta(hours=1)  # the milestone's due time

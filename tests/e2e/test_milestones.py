@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.double import Channel, Member, Message
-from storage.clock import FixedClock
 from storage.models import Milestone
 from storage.services import entries, milestones
 from tests.e2e.conftest import World, start_bot, stop_bot
-from tests.milestone_factories import stages
+from tests.support.clocks import FixedClock
+from tests.support.milestone_factories import stages
 
 ENTRY = "Wiki-to-print"
 DAY = timedelta(days=1)

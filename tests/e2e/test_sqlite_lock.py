@@ -21,7 +21,6 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.double import Message
-from storage.clock import FixedClock
 from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from tests.e2e import test_digest_commands
 from tests.e2e.conftest import World
@@ -34,6 +33,7 @@ from tests.e2e.test_db_faults import (
 from tests.e2e.test_digest_commands import SLOT
 from tests.e2e.test_faults import posted, reminder_due, weekly_digest
 from tests.e2e.test_proposals import confirmation, stored
+from tests.support.clocks import FixedClock
 
 clock = test_digest_commands.clock  # the fixture: the bot on a FixedClock
 BUSY_TIMEOUT = SQLITE_BUSY_TIMEOUT_MS / 1000

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.clock import FixedClock
 from storage.models import AuditEvent, Entry, Milestone
 from storage.services import digest
 from storage.text import fold
-from tests.factories import GUILD, OTHER_GUILD
+from tests.support.clocks import FixedClock
+from tests.support.factories import GUILD, OTHER_GUILD
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 DAY = timedelta(days=1)

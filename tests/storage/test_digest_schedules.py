@@ -15,9 +15,9 @@ from storage.db import Database
 from storage.errors import InvalidInput, NotFound
 from storage.models import AuditEvent, DigestPost, DigestSchedule
 from storage.services import digest
-from tests.factories import DIGEST_CHANNEL as CHANNEL
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD, digest_schedule
 from tests.storage.test_digest import DAY, NOW
+from tests.support.factories import DIGEST_CHANNEL as CHANNEL
+from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, digest_schedule
 
 # --- schedules ------------------------------------------------------------------------------
 

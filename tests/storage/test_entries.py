@@ -13,7 +13,7 @@ from storage.errors import AlreadyDecided, DuplicateName, InvalidInput, InvalidT
 from storage.models import Status
 from storage.schemas import EntryInput, EntryUpdate
 from storage.services import audit, entries
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
+from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
 
 
 async def test_create_and_read_back_utc(session: AsyncSession) -> None:

@@ -15,8 +15,8 @@ from storage.errors import InvalidInput, NotAllowed, NotFound
 from storage.models import AuditEvent, Milestone
 from storage.schemas import EntryUpdate
 from storage.services import entries, milestones
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER
-from tests.milestone_factories import (
+from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER
+from tests.support.milestone_factories import (
     AS_COORDINATOR,
     AS_MODERATOR,
     COORDINATOR,

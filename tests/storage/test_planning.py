@@ -15,8 +15,8 @@ from storage.errors import InvalidInput
 from storage.models import AuditEvent, Milestone, Reminder, ReminderState
 from storage.services import milestones, reminders
 from storage.services import settings as guild_settings
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER
-from tests.milestone_factories import (
+from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER
+from tests.support.milestone_factories import (
     AS_COORDINATOR,
     AS_MODERATOR,
     COORDINATOR,

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry, Status
 from storage.services import entries, proposals, settings
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
+from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 REVIEW_CHANNEL = 700_000_000_000_000_009

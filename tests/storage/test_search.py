@@ -24,7 +24,7 @@ from storage.search import (
     similar_entries,
 )
 from storage.services import entries
-from tests.factories import GUILD, OTHER_GUILD, entry_input
+from tests.support.factories import GUILD, OTHER_GUILD, entry_input
 
 
 async def add(session: AsyncSession, guild_id: int = GUILD, **values: Any) -> Entry:

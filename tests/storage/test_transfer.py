@@ -17,7 +17,7 @@ from storage import transfer, transfer_formats
 from storage.errors import InvalidInput
 from storage.models import AuditEvent, Entry, Status
 from storage.services import entries
-from tests.factories import GUILD, MODERATOR, OTHER_GUILD, entry_input
+from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, entry_input
 
 THIRD_GUILD = 333_333_333_333_333_333
 AWKWARD = (

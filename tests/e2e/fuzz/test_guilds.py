@@ -18,7 +18,7 @@ from storage.services import entries, milestones
 from storage.types import utcnow
 from tests.e2e.conftest import World
 from tests.e2e.fuzz.hostile import FUZZ, Data, Watch, answer, registered
-from tests.factories import entry_input
+from tests.support.factories import entry_input
 
 
 @dataclass

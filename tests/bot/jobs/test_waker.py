@@ -16,7 +16,8 @@ from apscheduler.job import Job
 from sqlalchemy.exc import OperationalError
 
 from bot.jobs.waker import Waker, retry_delay
-from storage.clock import FixedClock, SystemClock
+from storage.clock import SystemClock
+from tests.support.clocks import FixedClock
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 WALL = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)  # APScheduler's real time, apart from NOW

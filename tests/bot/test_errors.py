@@ -1,5 +1,5 @@
 """Which database errors mean "try again shortly": real ones raised through the outage
-proxy (tests/pg_outage.py), and the errors asyncpg reports when PostgreSQL cannot serve;
+proxy (tests/support/pg_outage.py), and the errors asyncpg reports when PostgreSQL cannot serve;
 a bug's error is not one of them. The end-to-end outage is in tests/e2e/test_db_faults.py.
 """
 
@@ -16,7 +16,7 @@ from bot.errors import database_unreachable, describe
 from bot.i18n import t
 from storage.db import Database
 from tests.e2e.conftest import eventually
-from tests.pg_outage import OutageProxy
+from tests.support.pg_outage import OutageProxy
 
 on_postgres = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 

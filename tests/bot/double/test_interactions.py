@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.double import ClientRefused, Upload
-from tests.double.bare_bot import Scene, double, scene
+from tests.support.bare_bot import Scene, double, scene
 
 __all__ = ["double", "scene"]  # fixtures
 

@@ -16,11 +16,12 @@ import pytest
 
 from bot.jobs.reminders import ReminderDispatcher
 from bot.render.reminders import render_actions
-from storage.clock import FixedClock
 from storage.db import Database
 from storage.services import milestones, reminders
-from tests.factories import GUILD, OTHER_GUILD
-from tests.milestone_factories import (
+from tests.bot.jobs.reminders.conftest import DedupingSender, milestone_ids, run, setup, states
+from tests.support.clocks import FixedClock
+from tests.support.factories import GUILD, OTHER_GUILD
+from tests.support.milestone_factories import (
     AS_COORDINATOR,
     AS_MODERATOR,
     CHANNEL,
@@ -35,7 +36,6 @@ from tests.milestone_factories import (
     new_milestone,
     reporting_partnership,
 )
-from tests.reminders.conftest import DedupingSender, milestone_ids, run, setup, states
 
 HOUR = timedelta(hours=1)
 

@@ -15,7 +15,7 @@ import discord
 import pytest
 
 from bot.double import DiscordDouble
-from tests.double.bare_bot import (
+from tests.support.bare_bot import (
     BareBot,
     Scene,
     ShardedBareBot,
@@ -27,7 +27,7 @@ from tests.double.bare_bot import (
 )
 
 __all__ = ["double", "scene"]  # fixtures
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 async def test_raw_protocol_with_zlib_stream(double: DiscordDouble) -> None:
@@ -132,7 +132,7 @@ async def test_two_processes_share_the_shards(double: DiscordDouble) -> None:
         "DISCORD_TOKEN": double.token,
     }
     other = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.double.bare_bot", "1", "2", cwd=REPO, env=env
+        sys.executable, "-m", "tests.support.bare_bot", "1", "2", cwd=REPO, env=env
     )
     bot = BareBot(shard_id=0, shard_count=2)
     try:

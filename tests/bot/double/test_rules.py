@@ -14,7 +14,7 @@ from bot.double.command_rules import command_problems, commands_problems
 from bot.double.component_rules import modal_problems
 from bot.double.rules import autocomplete_problems, message_problems
 from bot.double.spec import OpenAPI, find_spec, openapi
-from tests.double.bare_bot import Scene, double, scene, until
+from tests.support.bare_bot import Scene, double, scene, until
 
 __all__ = ["double", "scene"]  # fixtures
 

@@ -13,7 +13,7 @@ from bot.i18n import DOCUMENTATION, catalogue, format_message, languages, normal
 from bot.i18n.translator import CatalogueTranslator, translation_key
 from storage.models import Area, EntryKind, Status, Steward
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("bot", "commands", "storage")
 
 

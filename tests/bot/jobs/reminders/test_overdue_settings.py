@@ -9,13 +9,13 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.jobs.reminders import ReminderDispatcher
-from storage.clock import FixedClock
 from storage.db import Database
 from storage.errors import InvalidInput
 from storage.services import settings
-from tests.factories import GUILD, MODERATOR
-from tests.milestone_factories import DAY, START
-from tests.reminders.conftest import DedupingSender, run, setup
+from tests.bot.jobs.reminders.conftest import DedupingSender, run, setup
+from tests.support.clocks import FixedClock
+from tests.support.factories import GUILD, MODERATOR
+from tests.support.milestone_factories import DAY, START
 
 HOUR = timedelta(hours=1)
 

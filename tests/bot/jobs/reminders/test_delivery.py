@@ -15,13 +15,21 @@ from sqlmodel import select
 
 from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.sender import SentMessage
-from storage.clock import FixedClock
 from storage.db import Database
 from storage.models import Milestone, Reminder
 from storage.services import reminders
-from tests.factories import GUILD, OTHER_GUILD
-from tests.fakes import RecordingSender
-from tests.milestone_factories import (
+from tests.bot.jobs.reminders.conftest import (
+    DedupingSender,
+    Payload,
+    milestone_ids,
+    run,
+    setup,
+    states,
+)
+from tests.support.clocks import FixedClock
+from tests.support.factories import GUILD, OTHER_GUILD
+from tests.support.fakes import RecordingSender
+from tests.support.milestone_factories import (
     CHANNEL,
     COORDINATOR,
     DAY,
@@ -30,14 +38,6 @@ from tests.milestone_factories import (
     configure,
     new_entry,
     new_milestone,
-)
-from tests.reminders.conftest import (
-    DedupingSender,
-    Payload,
-    milestone_ids,
-    run,
-    setup,
-    states,
 )
 
 HOUR = timedelta(hours=1)

@@ -1,4 +1,4 @@
-"""Test doubles for the narrow interfaces (sender); the clock's is storage.clock.FixedClock."""
+"""Test doubles for the narrow interfaces: the sender (the clock is in clocks.py)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from bot.sandbox import run_sandbox
 from bot.sandbox.parse import ParseError, parse
 from bot.sandbox.render import Names, modal_fields, relative, render_message
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "docs" / "sandbox-demo.txt"
 
 

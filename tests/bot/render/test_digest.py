@@ -211,7 +211,7 @@ def test_notice_names_the_channel() -> None:
 
 
 def test_catalogue_has_every_key_in_every_language() -> None:
-    folder = Path(__file__).parents[1] / "bot" / "i18n" / "messages" / "digest"
+    folder = Path(__file__).parents[3] / "bot" / "i18n" / "messages" / "digest"
     texts = {
         lang: json.loads((folder / f"{lang}.json").read_text(encoding="utf-8"))
         for lang in ("en", "es", "qqq")

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import Entry, GuildSettings, Milestone, Reminder, ReminderState
 from storage.schemas import EntryUpdate
 from storage.services import entries, milestones
-from tests.factories import GUILD, MODERATOR, VOLUNTEER, entry_input
+from tests.support.factories import GUILD, MODERATOR, VOLUNTEER, entry_input
 
 # A year ahead of the real clock: entries.create_entry plans reporting stages from utcnow().
 START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=365)

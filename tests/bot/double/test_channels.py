@@ -7,7 +7,7 @@ import pytest
 from discord.http import Route
 
 from bot.double import EVERYONE, HERE
-from tests.double.bare_bot import Scene, double, scene
+from tests.support.bare_bot import Scene, double, scene
 
 __all__ = ["double", "scene"]  # fixtures
 

@@ -13,14 +13,14 @@ import pytest
 from bot.i18n import t
 from bot.jobs.digests import DigestDispatcher, nonce, preview
 from bot.jobs.sender import SentMessage
-from storage.clock import FixedClock
 from storage.db import Database
 from storage.models import DigestSchedule, Entry
 from storage.services import digest, settings
 from storage.text import fold
-from tests.factories import DIGEST_CHANNEL as CHANNEL
-from tests.factories import GUILD, MODERATOR, digest_schedule
-from tests.fakes import RecordingSender
+from tests.support.clocks import FixedClock
+from tests.support.factories import DIGEST_CHANNEL as CHANNEL
+from tests.support.factories import GUILD, MODERATOR, digest_schedule
+from tests.support.fakes import RecordingSender
 
 REVIEW = 700_000_000_000_000_009
 # Monday 23 November 2026, 10:00 in Madrid (CET) is 09:00 UTC.

@@ -12,11 +12,17 @@ from sqlmodel import select
 
 from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.sender import SentMessage
-from storage.clock import FixedClock
 from storage.db import Database
 from storage.models import Reminder
-from tests.fakes import RecordingSender
-from tests.milestone_factories import COORDINATOR, START, configure, new_entry, new_milestone
+from tests.support.clocks import FixedClock
+from tests.support.fakes import RecordingSender
+from tests.support.milestone_factories import (
+    COORDINATOR,
+    START,
+    configure,
+    new_entry,
+    new_milestone,
+)
 
 Payload = dict[str, Any]
 
