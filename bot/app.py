@@ -25,6 +25,7 @@ from bot.jobs.digests import DigestDispatcher
 from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.reviews import ReviewJobs
 from bot.jobs.sender import DiscordSender
+from bot.ops.server import OpsServer
 from storage.clock import Clock
 from storage.db import Database
 
@@ -68,6 +69,8 @@ def assemble(bot: PartnerBot) -> None:
     bot.add_dynamic_items(*commands.lasting_items())
     sender = DiscordSender(bot.http)
     bot.reviews = ReviewJobs(bot.database, sender, default_locale=bot.settings.default_locale)
+    if bot.settings.port is not None:
+        bot.ops = OpsServer(bot, host=bot.settings.health_host, port=bot.settings.port)
     bot.dispatchers = [
         ReminderDispatcher(bot.database, sender, default_locale=bot.settings.default_locale),
         DigestDispatcher(bot.database, sender, default_locale=bot.settings.default_locale),

@@ -19,12 +19,14 @@ from bot.config import Settings
 from bot.errors import CommandTree
 from bot.i18n.translator import CatalogueTranslator
 from bot.jobs.waker import Dispatcher, Waker
+from bot.ops import metrics
 from storage.clock import Clock, SystemClock
 from storage.db import Database
 from storage.models import AppState
 
 if TYPE_CHECKING:
     from bot.jobs.reviews import ReviewJobs
+    from bot.ops.server import OpsServer
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ class PartnerBot(discord.AutoShardedClient):
         # Set by bot.app.assemble: what the Waker runs, and the review posts commands make.
         self.dispatchers: list[Dispatcher] = []
         self.reviews: ReviewJobs
+        self.ops: OpsServer | None = None  # /healthz and /metrics, with PORT set
+        self._shards_seen: set[int] = set()
         self.force_sync = force_sync
         # False for one-off tasks (sync-commands): no scheduled work is run.
         self.scheduled = scheduled
@@ -77,6 +81,8 @@ class PartnerBot(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogueTranslator())
+        if self.ops is not None:
+            await self.ops.start()
         if self.scheduled:
             self.waker = Waker(self.clock, self.dispatchers)
             self.waker.start()
@@ -139,12 +145,21 @@ class PartnerBot(discord.AutoShardedClient):
         log.info("connected as %s to %d guilds", self.user, len(self.guilds))
 
     async def on_shard_resumed(self, shard_id: int) -> None:
+        metrics.GATEWAY_RECONNECTS.inc()
         self._wake_all()
 
     async def on_shard_ready(self, shard_id: int) -> None:
         # At start-up and whenever one shard re-identifies (on_ready fires only once
         # all shards are ready): deliver what fell due while it was away.
+        if shard_id in self._shards_seen:
+            metrics.GATEWAY_RECONNECTS.inc()
+        self._shards_seen.add(shard_id)
         self._wake_all()
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: discord.app_commands.Command
+    ) -> None:
+        metrics.answered(command.qualified_name, "ok", interaction.created_at)
 
     async def settle(self) -> None:
         """Wait for the wake-ups already started (tests: a known state before moving time)."""
@@ -161,4 +176,6 @@ class PartnerBot(discord.AutoShardedClient):
                 log.warning(
                     "scheduled work still running after %s s; closing anyway", DRAIN_TIMEOUT
                 )
+        if self.ops is not None:
+            await self.ops.stop()
         await super().close()

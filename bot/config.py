@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     default_locale: str = "en"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # With PORT set (Toolforge's and most hosts' convention), /healthz and /metrics.
+    port: int | None = Field(default=None, ge=1, le=65535)
+    health_host: str = "0.0.0.0"  # a host's probe comes from outside the job
     shard_count: int | None = None
     shard_ids: list[int] | None = None
 
@@ -60,7 +65,10 @@ class Settings(BaseSettings):
     @field_validator("discord_gateway_url")
     @classmethod
     def _gateway_url(cls, value: str) -> str:
-        return _check_url(value, ("ws", "wss"), "DISCORD_GATEWAY_URL") + "/"
+        # Kept as given: a Discord-compatible server's gateway may have a path
+        # (ws://host/gateway); only a bare host gets discord.py's "/".
+        url = _check_url(value, ("ws", "wss"), "DISCORD_GATEWAY_URL")
+        return url if urlsplit(url).path else url + "/"
 
     @field_validator("default_timezone")
     @classmethod

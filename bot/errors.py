@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.checks import NotInGuild, NotModerator
 from bot.i18n import t, user_locale
+from bot.ops import metrics
 from storage.errors import DomainError, InvalidInput, TryAgainLater
 from storage.transfer import ImportRowError
 
@@ -88,13 +89,18 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
     error = _unwrap(error)
     locale = user_locale(interaction)
     text = describe(error, locale)
+    command = interaction.command.qualified_name if interaction.command else "component"
+    outcome = "refused"
     if text is None:
-        command = interaction.command.qualified_name if interaction.command else "component"
         log.error("unhandled error in %s", command, exc_info=error)
         text = t(locale, "error-generic")
+        outcome = "error"
     elif database_unreachable(error):
         log.warning("database unreachable: %s", error)
+        metrics.DATABASE_ERRORS.inc()
+        outcome = "unavailable"
     await send_ephemeral(interaction, text)
+    metrics.answered(command, outcome, interaction.created_at)
 
 
 Autocomplete = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]

@@ -10,6 +10,7 @@ from bot.checks import guild_id_of, require_moderator
 from bot.i18n import channel_locale, languages, t, user_locale
 from bot.jobs import DIGESTS
 from bot.jobs.digests import preview
+from bot.ops.invite import channel_permissions
 from bot.render.digest import COLOR_LATE, DAY_KEYS, DAYS, notice_text, schedule_line
 from bot.render.limits import pack_lines, pack_messages
 from commands.common import bot_of, timezone_autocomplete
@@ -19,7 +20,7 @@ from storage.services import digest
 from storage.services.settings import get_settings
 
 # What the bot needs in a digest channel: see it, post, and show embeds.
-_POST_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+_POST_PERMISSIONS = channel_permissions()
 
 digest_group = app_commands.Group(
     name="digest",

@@ -12,17 +12,11 @@ from collections.abc import Callable, Sequence
 
 from bot.cli import lifecycle, sandbox, transfer
 from bot.config import ConfigError, Settings, load_settings
+from bot.ops.logs import configure_logging
 
 log = logging.getLogger("partnerbot")
 
 Handler = Callable[[Settings, argparse.Namespace], int]
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,5 +39,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
         return 2
-    _configure_logging(settings)
+    configure_logging(settings.log_level, settings.log_format)
     return handler(settings, args)

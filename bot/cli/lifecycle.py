@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from bot.config import Settings
+from bot.ops.invite import NEEDS, client_id_from_token, invite_url
 from storage.db import Database
 
 NO_TOKEN_HELP = """\
@@ -45,6 +46,24 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    client_id = args.client_id or client_id_from_token(settings.discord_token)
+    if client_id is None:
+        print(
+            "partnerbot: give --client-id (the application's id, in the developer portal's "
+            "General Information), or set DISCORD_TOKEN",
+            file=sys.stderr,
+        )
+        return 2
+    print(invite_url(client_id))
+    print("\nIt asks for these permissions, and nothing more:")
+    for need in NEEDS:
+        print(f"  {need.permission.replace('_', ' ').title()}: to {need.purpose}")
+    print("  Commands, forms and private answers need no permission of the channel.")
+    print("  To have the coordinator role pinged, make the role mentionable.")
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="migrate the database and run the bot")
     run.set_defaults(handler=cmd_run)
@@ -57,3 +76,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+
+    invite = commands.add_parser(
+        "invite", help="print the link that adds the bot to a server, and why each permission"
+    )
+    invite.add_argument("--client-id", type=int, metavar="ID", help="the application's id")
+    invite.set_defaults(handler=cmd_invite)

@@ -112,7 +112,6 @@ def build_app(double: DiscordDouble, routes: list[RouteSpec]) -> web.Application
     for spec in routes:
         app.router.add_route(spec.method, API_PREFIX + spec.template, _pipeline(double, spec))
     app.router.add_get("/gateway", double.gateway.handle)
-    app.router.add_get("/gateway/", double.gateway.handle)
     app.router.add_get("/attachments/{attachment_id}/{filename}", _download(double))
     app.router.add_route("*", "/{tail:.*}", _unknown(double))
     return app

@@ -18,6 +18,7 @@ from bot.errors import database_unreachable
 from bot.i18n import FALLBACK, channel_locale
 from bot.jobs import DIGESTS
 from bot.jobs.sender import ChannelGone, Sender
+from bot.ops import metrics
 from bot.render.digest import Payload, render_digest, render_notice
 from storage import db
 from storage.models import DigestSchedule
@@ -175,6 +176,7 @@ class DigestDispatcher:
             )
             await digest.advance(session=session, schedule=schedule, slot=slot, after=slot)
         log.info("digest %s posted for %s in %d message(s)", schedule.id, week, len(payloads))
+        metrics.DIGESTS_POSTED.inc()
 
     async def _settle_lost(self, schedule: DigestSchedule, slot: datetime, week: str) -> None:
         """The week was claimed by someone else: once it is settled, move past it."""

@@ -20,6 +20,7 @@ from typing import Any
 from bot.i18n import FALLBACK, channel_locale
 from bot.jobs import REMINDERS
 from bot.jobs.sender import ChannelGone, Sender, SentMessage
+from bot.ops import metrics
 from bot.render.reminders import render_reminders
 from storage.db import Database
 from storage.services import reminders
@@ -39,6 +40,7 @@ class _Outgoing:
     leader_id: int
     payloads: list[dict[str, Any]]
     reminder_ids: tuple[int, ...]
+    late: int  # how many of its reminders are late (for the metrics)
 
 
 class ReminderDispatcher:
@@ -70,9 +72,10 @@ class ReminderDispatcher:
                 leaders = await reminders.assign_messages(
                     [ids for _, _, ids in grouped], session=session
                 )
+            late = {claim.reminder_id for claim in claims if claim.late}
             await self._deliver(
                 [
-                    _Outgoing(channel, leader, [payload], ids)
+                    _Outgoing(channel, leader, [payload], ids, len(late.intersection(ids)))
                     for (channel, payload, ids), leader in zip(grouped, leaders, strict=True)
                 ],
                 now,
@@ -116,6 +119,7 @@ class ReminderDispatcher:
                     message.leader_id,
                     [r.payload for r in rendered],
                     tuple(c.reminder_id for c in message.reminders),
+                    sum(1 for c in message.reminders if c.late),
                 )
             )
         await self._deliver(outgoing, now)
@@ -144,6 +148,8 @@ class ReminderDispatcher:
                 await reminders.mark_sent(
                     message.reminder_ids, session=session, message_id=sent.message_id, now=now
                 )
+            metrics.REMINDERS.labels(result="sent").inc(len(message.reminder_ids))
+            metrics.REMINDERS.labels(result="late").inc(message.late)
 
     async def _send(self, message: _Outgoing) -> SentMessage:
         # All parts first, then one mark: an interrupted message is resent whole.
@@ -160,6 +166,7 @@ class ReminderDispatcher:
     async def _failed(self, message: _Outgoing, now: datetime) -> None:
         async with self.database.transaction() as session:
             count = await reminders.mark_failed(message.reminder_ids, session=session, now=now)
+        metrics.REMINDERS.labels(result="failed").inc(count)
         log.warning(
             "reminder channel %s is gone or forbidden: %d reminders marked failed "
             "(they are sent once the guild's reminder channel is fixed and requeued)",

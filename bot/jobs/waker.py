@@ -24,6 +24,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.errors import database_unreachable
+from bot.ops import metrics
 from storage.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Waker:
         self._locks = {d.name: asyncio.Lock() for d in dispatchers}
         self.failures = {d.name: 0 for d in dispatchers}  # failed runs in a row
         self._closing = False
+        self._planned: dict[str, datetime] = {}  # when each wake-up was set to run
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
             # Two at once: a run that asks to be woken at once (more was due) is then still
@@ -100,6 +102,10 @@ class Waker:
     async def run(self, name: str) -> None:
         if self._closing:
             return
+        planned = self._planned.get(name)
+        if planned is not None and planned <= self.clock.now():  # this is that wake-up
+            del self._planned[name]
+            metrics.SCHEDULER_LAG.observe((self.clock.now() - planned).total_seconds())
         async with self._locks[name]:
             try:
                 next_due = await self.dispatchers[name].run_due(self.clock.now())
@@ -117,6 +123,7 @@ class Waker:
         self.failures[name] += 1
         delay = retry_delay(self.failures[name])
         if database_unreachable(error):  # expected while the database is down: no traceback
+            metrics.DATABASE_ERRORS.inc()
             log.warning(
                 "dispatcher %s: database unreachable (%s); retrying in %s", name, error, delay
             )
@@ -140,9 +147,11 @@ class Waker:
         job = self.scheduler.get_job(job_id)
         if job is not None and job.next_run_time is not None and job.next_run_time <= when:
             return  # an earlier wake-up is already set; it will reschedule
+        run_date = max(when, self.clock.now())
+        self._planned[dispatcher_name] = run_date
         self.scheduler.add_job(
             self.run,
-            DateTrigger(run_date=max(when, self.clock.now())),
+            DateTrigger(run_date=run_date),
             args=[dispatcher_name],
             id=job_id,
             replace_existing=True,

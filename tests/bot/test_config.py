@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +30,19 @@ def test_defaults() -> None:
     assert settings.discord_api_base_url == "https://discord.com/api/v10"
     assert settings.discord_gateway_url == "wss://gateway.discord.gg/"
     assert settings.default_timezone == "UTC" and settings.default_locale == "en"
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("ws://127.0.0.1:8080/gateway", "ws://127.0.0.1:8080/gateway"),
+        ("ws://127.0.0.1:8080/gateway/", "ws://127.0.0.1:8080/gateway"),
+        ("wss://gateway.example.org", "wss://gateway.example.org/"),
+    ],
+)
+def test_a_gateway_url_keeps_its_path(given: str, used: str) -> None:
+    settings = Settings(_env_file=None, discord_gateway_url=given)  # type: ignore[call-arg]
+    assert settings.discord_gateway_url == used
 
 
 @pytest.mark.parametrize(
