@@ -26,14 +26,17 @@ _EN_MINUTE_WORDS = alternatives(
 _ES_MINUTES = alternatives(w for w in NUMBER_WORDS if w not in ("un",))
 _EN_ONES = alternatives(w for w, n in NUMBER_WORDS.items() if n < 10)
 _HOUR = rf"\d{{1,2}}|{alternatives(_HOUR_WORDS)}"
-_NAMED = {"noon": 12, "midday": 12, "mediodia": 12, "medio dia": 12}
-_NAMED |= {"midnight": 24, "medianoche": 24}
+_NAMED = {"noon": (12, 0), "midday": (12, 0), "mediodia": (12, 0), "medio dia": (12, 0)}
+_NAMED |= {"midnight": (24, 0), "medianoche": (24, 0)}
+# The end of the day named ("tomorrow eod"): its last minute, as a date alone today.
+_NAMED |= {"eod": (23, 59), "end of day": (23, 59), "end of the day": (23, 59)}
+_NAMED |= {"fin del dia": (23, 59), "final del dia": (23, 59), "finales del dia": (23, 59)}
 
 _CLOCK = re.compile(
     r"(?<![\w:/.\-])(?:"
-    r"(?:(?:at|a|al|a la|a las|las)\s+)?(?:(?:12|twelve|doce)\s+(?:del\s+)?)?"
+    r"(?:(?:at|by|a|al|a la|a las|las)\s+)?(?:(?:12|twelve|doce)\s+(?:del\s+)?)?"
     rf"(?P<named>{alternatives(_NAMED)})"
-    r"|(?P<prefix>(?:at|@|a las|a la|las|la|a)\s*)?(?:"
+    r"|(?P<prefix>(?:at|@|a las|a la|las|la|(?<!aqui )a)\s*)?(?:"
     rf"(?P<rel_m>a quarter|quarter|half|{_EN_MINUTE_WORDS}|{_EN_ONES}|\d{{1,2}})"
     rf"(?:\s+minutes?)?\s+(?P<rel>past|after|to|till|til)\s+(?P<rel_h>{_HOUR})"
     rf"|(?P<hour>{_HOUR})(?:"
@@ -96,7 +99,7 @@ def _number(word: str) -> int:
 def said_of(match: re.Match[str], text: str) -> Said | None:
     """What a match of _CLOCK says; None if it is a number, not a time ("in 3h", "5")."""
     if match["named"]:
-        return Said(_NAMED[match["named"]], 0, flexible=False)
+        return Said(*_NAMED[match["named"]], flexible=False)
     if match["rel"]:
         shift = {"a quarter": 15, "quarter": 15, "half": 30}.get(match["rel_m"])
         minutes = shift if shift is not None else _number(match["rel_m"])

@@ -64,7 +64,7 @@ _DAYS_FROM_TODAY = {
     "day after tomorrow": 2, "the day after tomorrow": 2, "pasado manana": 2,
 }  # fmt: skip
 _FILLERS = re.compile(
-    r"^(?:(?:at|on|by|due|for|the|this|until|till|el|la|este|esta|para|hasta|antes del?)\s+)+"
+    r"^(?:(?:at|on|by|due|for|the|this|until|till|el|la|este|esta|para|hasta)\s+)+"
 )
 _WD_PLAIN = re.compile(rf"(?:(?:this|este|on|el)\s+)?(?P<wd>{_WD})")
 _WD_NEXT = re.compile(
@@ -253,6 +253,8 @@ def _amount(text: str) -> Later | None:
             parts = [(parts[0][0] + 0.5, parts[0][1])]
     elif (match := re.fullmatch(r"(hora|dia|semana)\s+y\s+(?:media|medio)", text)) is not None:
         parts = [(1.5, UNIT_ALL[match[1]])]
+    elif (match := re.fullmatch(r"(\d{1,3})\s*h\s*(\d{1,2})\s*(?:m|min)?", text)) is not None:
+        parts = [(int(match[1]), "hours"), (int(match[2]), "minutes")]  # "2h30"
     return _later(parts) if parts else None
 
 
@@ -311,7 +313,7 @@ def _date_in_words(match: re.Match[str], today: date) -> Reading | None:
     if match["y"]:
         year = int(match["y"])
         return Days((date(year, month, day),)) if _has(year, month, day) else None
-    for year in (today.year, today.year + 1, today.year + 4):  # 29 February
+    for year in range(today.year, today.year + 5):  # 29 February: up to 4 years on
         if _has(year, month, day) and date(year, month, day) >= today:
             return Days((date(year, month, day),))
     return None

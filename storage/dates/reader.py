@@ -49,6 +49,7 @@ _DATE_TOKEN = (
     rf"\d{{1,4}}(?:[/.\-]\d{{1,4}}){{1,2}}(?:t\d{{1,2}}:\d{{2}}(?::\d{{2}})?z?)?"
     rf"|\d{{1,4}}(?:st|nd|rd|th)?|{alternatives(MONTHS)}|de|del|of|the|el"
 )
+_LEADING = re.compile(r"^(?:(?:el|the|on|by|for|due|until|para|hasta)\s+)+")
 _FOR_DATEPARSER = re.compile(rf"(?:{_DATE_TOKEN})(?:\s+(?:{_DATE_TOKEN}))*")
 
 
@@ -208,6 +209,7 @@ def place(local: datetime, context: Context, *, strict: bool) -> datetime:
 
 def _with_dateparser(text: str, has_clock: bool, context: Context) -> Days | datetime | None:
     """Absolute dates in numbers ("01/02/2027", "2027-03-01", "1.3.2027"), by dateparser."""
+    text = _LEADING.sub("", text)
     if not _FOR_DATEPARSER.fullmatch(text) or not re.search(r"\d[/.\-]\d|\d{4}", text):
         return None
     found = _dateparser(text, context, context.local_now)
