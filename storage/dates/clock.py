@@ -74,7 +74,8 @@ _PARTS = {
 # A part of the day alone: the hours dateparser gives them, so nothing changes for users.
 PART_HOURS = {"morning": 9, "afternoon": 15, "evening": 18, "night": 20}
 _PART = re.compile(rf"(?<![\w'])(?:{alternatives(_PARTS)})(?![\w'])")
-_BARE_HOUR = re.compile(rf"(?<![\w:/.\-])(?:{_HOUR})(?![\w/\-]|[:.]\d)")
+# A lone number as an hour, first or last in the phrase ("tomorrow 9", "8 tonight").
+_BARE_HOUR = re.compile(r"^\d{1,2}(?=\s|$)|(?<=\s)\d{1,2}$")
 
 
 @dataclass(frozen=True)

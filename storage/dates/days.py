@@ -23,6 +23,7 @@ from storage.dates.words import (
     UNIT_ALL,
     VAGUE_COUNTS,
     WEEKDAYS,
+    WEEKDAYS_COUNTED,
     alternatives,
 )
 
@@ -78,9 +79,10 @@ _WD_NEXT_WEEK = re.compile(
 )
 _WD_OTHER_WEEK = re.compile(rf"(?:el\s+)?(?P<wd>{_WD})\s+de la otra semana")
 _WD_AFTER_NEXT = re.compile(rf"(?:the\s+)?(?P<wd>{_WD})\s+after\s+next")
+_WDS = alternatives(WEEKDAYS_COUNTED)
 _WD_COUNT = re.compile(
-    rf"(?P<n>{_NUM})\s+(?P<wd>{_WD})\s+from\s+(?:now|today)"
-    rf"|(?:in|dentro de)\s+(?P<n2>{_NUM})\s+(?P<wd2>{_WD})"
+    rf"(?P<n>{_NUM})\s+(?P<wd>{_WDS})\s+from\s+(?:now|today)"
+    rf"|(?:in|dentro de)\s+(?P<n2>{_NUM})\s+(?P<wd2>{_WDS})"
 )
 _IN = re.compile(
     r"(?:in|en|dentro de|within|de aqui a)\s+(?P<amount>.+)"
@@ -146,7 +148,7 @@ _DATE_IN_WORDS = re.compile(
     rf"|(?P<m2>{_MONTH})\s+(?:the\s+)?(?P<d2>{_DAY_NUM}))"
     r"(?:,?\s+(?:(?:de|of|del)\s+)?(?P<y>\d{4}))?"
 )
-# A lone number is no day of the month: "the 15", "el 15", "15th", "fifteenth" are.
+# A lone number or ordinal is no day of the month: "the 15", "el 15", "15th", "the first" are.
 _SUFFIXED = re.compile(r"\d{1,2}(?:st|nd|rd|th)")
 _DAY_MARKED = re.compile(r"(?:(?:on|by|for|para|hasta)\s+)?(?:the|el|dia)\s")
 
@@ -156,7 +158,7 @@ def read_day(text: str, today: date) -> Reading | None:
     if (match := _DATE_IN_WORDS.fullmatch(text)) is not None:
         return _date_in_words(match, today)
     if (match := _DAY_OF_MONTH.fullmatch(text)) is not None and (
-        _DAY_MARKED.match(text) or match["d"] in ORDINAL_WORDS or _SUFFIXED.fullmatch(match["d"])
+        _DAY_MARKED.match(text) or _SUFFIXED.fullmatch(match["d"])
     ):
         return _day_of_month(match, today)
     for pattern, reader in _READERS:
@@ -178,7 +180,7 @@ def read_day(text: str, today: date) -> Reading | None:
 
 
 def _weekday(match: re.Match[str]) -> int:
-    return WEEKDAYS[match["wd"] or match["wd2"]]
+    return WEEKDAYS_COUNTED[match["wd"] or match["wd2"]]
 
 
 def _coming(day: int, today: date) -> date:

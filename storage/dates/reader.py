@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 
 from storage.dates.clock import Clock, clocks, take_bare_hour, take_clock, take_part
 from storage.dates.days import Days, Later, read_day
-from storage.dates.words import MONTHS, alternatives
+from storage.dates.words import alternatives
 from storage.errors import InvalidInput
 
 FIELD = "due"
@@ -43,14 +43,13 @@ _ZONE = re.compile(
 )
 _DISCORD = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFR])?>")
 _PUNCTUATION = re.compile(r"[,;!?()¡¿\"“”«»]")
-# What dateparser is given: dates in numbers or with a month's name, and nothing else,
-# so no word of the phrase goes unread (dateparser skips words it does not know).
-_DATE_TOKEN = (
-    rf"\d{{1,4}}(?:[/.\-]\d{{1,4}}){{1,2}}(?:t\d{{1,2}}:\d{{2}}(?::\d{{2}})?z?)?"
-    rf"|\d{{1,4}}(?:st|nd|rd|th)?|{alternatives(MONTHS)}|de|del|of|the|el"
-)
+# What dateparser is given: one date written in numbers, nothing else, so no word of the
+# phrase goes unread (dateparser skips what it does not know). Dates with a month's name
+# are read by storage.dates.days. Two parts only with a slash ("31/12"): "1.5" may be hours.
 _LEADING = re.compile(r"^(?:(?:el|the|on|by|for|due|until|para|hasta)\s+)+")
-_FOR_DATEPARSER = re.compile(rf"(?:{_DATE_TOKEN})(?:\s+(?:{_DATE_TOKEN}))*")
+_NUMERIC_DATE = re.compile(
+    r"(?:\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}|\d{1,2}/\d{1,2})(?:t\d{1,2}:\d{2}(?::\d{2})?z?)?"
+)
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,9 @@ def read(text: str, context: Context) -> list[datetime] | None:
         bare, without = take_bare_hour(rest)
         if bare is not None and (without or part):
             day = read_day(without, context.today) if without else None
-            if day is not None or not without:
+            if isinstance(day, Later):  # "in 31 20 years": no
+                day = None
+            elif day is not None or not without:
                 said, rest = bare, without
     if day is None and rest:
         day = _with_dateparser(rest, said is not None, context)
@@ -210,7 +211,7 @@ def place(local: datetime, context: Context, *, strict: bool) -> datetime:
 def _with_dateparser(text: str, has_clock: bool, context: Context) -> Days | datetime | None:
     """Absolute dates in numbers ("01/02/2027", "2027-03-01", "1.3.2027"), by dateparser."""
     text = _LEADING.sub("", text)
-    if not _FOR_DATEPARSER.fullmatch(text) or not re.search(r"\d[/.\-]\d|\d{4}", text):
+    if not _NUMERIC_DATE.fullmatch(text):
         return None
     found = _dateparser(text, context, context.local_now)
     if found is None:

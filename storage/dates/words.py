@@ -111,15 +111,19 @@ NTH_WORDS = {
 }  # fmt: skip
 
 _WEEKDAY_NAMES = (
-    "monday mon lunes lun mondays",
-    "tuesday tue tues martes tuesdays",
-    "wednesday wed miercoles mie wednesdays",
-    "thursday thu thur thurs jueves jue thursdays",
-    "friday fri viernes vie fridays",
-    "saturday sat sabado sab saturdays sabados",
-    "sunday sun domingo dom sundays domingos",
+    "monday mon lunes lun",
+    "tuesday tue tues martes",
+    "wednesday wed miercoles mie",
+    "thursday thu thur thurs jueves jue",
+    "friday fri viernes vie",
+    "saturday sat sabado sab",
+    "sunday sun domingo dom",
 )
 WEEKDAYS = {name: i for i, names in enumerate(_WEEKDAY_NAMES) for name in names.split()}
+# Plurals only count ("3 fridays from now"): "mondays" alone is every Monday, refused.
+WEEKDAYS_COUNTED = WEEKDAYS | {
+    f"{name}s": i for name, i in WEEKDAYS.items() if name.endswith("day") or name.endswith("o")
+}
 
 _MONTH_NAMES = (
     "january jan enero ene",
@@ -129,8 +133,8 @@ _MONTH_NAMES = (
     "may mayo",
     "june jun junio",
     "july jul julio",
-    "august aug agosto ago",
-    "september sep sept septiembre setiembre set",
+    "august aug agosto",  # not "ago": "2 days ago"
+    "september sep sept septiembre setiembre",
     "october oct octubre",
     "november nov noviembre",
     "december dec diciembre dic",
