@@ -16,10 +16,10 @@ from dateutil.relativedelta import relativedelta, weekday
 
 from storage.dates.words import (
     COUNT_WORDS,
+    DAY_WORDS,
     MONTHS,
     NTH_WORDS,
     NUMBER_WORDS,
-    ORDINAL_WORDS,
     UNIT_ALL,
     VAGUE_COUNTS,
     WEEKDAYS,
@@ -56,10 +56,7 @@ class NeedsUnit(Exception):
 _WD = alternatives(WEEKDAYS)
 _MONTH = alternatives(MONTHS)
 _NUM = rf"\d+(?:[.,]\d+)?|{alternatives(COUNT_WORDS | NUMBER_WORDS)}"
-_DAY_NUM = (
-    rf"\d{{1,2}}(?:st|nd|rd|th|o|a)?|{alternatives(ORDINAL_WORDS)}"
-    rf"|{alternatives(w for w, n in NUMBER_WORDS.items() if n <= 31)}"
-)
+_DAY_NUM = rf"\d{{1,2}}(?:st|nd|rd|th|o|a)?|{alternatives(DAY_WORDS)}"
 _DAYS_FROM_TODAY = {
     "today": 0, "hoy": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "manana": 1,
     "day after tomorrow": 2, "the day after tomorrow": 2, "pasado manana": 2,
@@ -285,7 +282,7 @@ def _day_number(word: str) -> int:
     digits = re.match(r"\d+", word)
     if digits:
         return int(digits[0])
-    return ORDINAL_WORDS.get(word) or NUMBER_WORDS[word]
+    return DAY_WORDS[word]
 
 
 def _day_of_month(match: re.Match[str], today: date) -> Reading | None:

@@ -103,6 +103,11 @@ ORDINAL_WORDS |= {"thirtieth": 30, "thirty-first": 31, "thirty first": 31}
 # Spanish days of the month are cardinals, except "primero" ("el primero de marzo").
 ORDINAL_WORDS |= {"primero": 1}
 
+# Days of the month in words: English says them as ordinals ("the fifth"), Spanish as
+# cardinals ("el cinco"), but never "un"/"una" ("un viernes" is any Friday).
+DAY_WORDS = dict(ORDINAL_WORDS)
+DAY_WORDS |= {w: n for n, w in enumerate(_ES_1_29, 1)} | {"treinta": 30, "treinta y uno": 31}
+
 # The nth weekday of a month: "the first tuesday", "el último lunes" (-1 is the last).
 NTH_WORDS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,

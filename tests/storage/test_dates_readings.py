@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.i18n import t
 from storage.dates import DueReading, parse_due, parse_time_of_day, read_due
@@ -131,3 +134,42 @@ def test_time_of_day_refused(text: str) -> None:
         parse_time_of_day(text, locale="en")
     assert (caught.value.field, caught.value.key) == ("time", "error-time-unparseable")
     assert "17:00" in t("en", caught.value.key, *caught.value.params)
+
+
+_TABLE = Path(__file__).resolve().parents[2] / "bench" / "date_phrases.tsv"
+# The table's words in any order, so random phrases reach every reader, not only junk.
+TABLE_WORDS = sorted(
+    {
+        word
+        for line in _TABLE.read_text(encoding="utf-8").splitlines()[4:]
+        for word in line.split("\t")[0].split()
+    }
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=st.lists(st.sampled_from(TABLE_WORDS), min_size=1, max_size=6),
+    now=st.datetimes(
+        min_value=datetime(2000, 1, 1),  # noqa: DTZ001 (hypothesis bounds are naive)
+        max_value=datetime(2090, 1, 1),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    zone=st.sampled_from([MADRID, "America/Bogota", "UTC", "Australia/Lord_Howe"]),
+    locale=st.sampled_from(["en", "en-US", "es", "es-419"]),
+)
+def test_any_phrase_of_table_words_is_ahead_or_refused(
+    words: list[str], now: datetime, zone: str, locale: str
+) -> None:
+    text = " ".join(words)
+    try:
+        reading = read_due(text, now=now, timezone=zone, locale=locale)
+    except InvalidInput as refusal:
+        assert refusal.key.startswith(("error-date-", "error-bad-"))
+    else:
+        assert reading.when.tzinfo is UTC and reading.when > now
+        assert all(other > now and other != reading.when for other in reading.alternatives)
+    try:
+        parse_time_of_day(text, locale=locale)
+    except InvalidInput as refusal:
+        assert refusal.key == "error-time-unparseable"
