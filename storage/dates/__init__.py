@@ -117,7 +117,7 @@ def read_due(text: str, *, now: datetime, timezone: str, locale: str) -> DueRead
         moments = read(folded, Context(phrase, now, zone, local_now, languages, date_order))
     except NeedsUnit as unit:
         raise InvalidInput(FIELD, "error-date-unit-missing", phrase, str(unit)) from None
-    except (ValueError, OverflowError):  # "25:00", "in 99999999 days", year 10000…
+    except (ValueError, OverflowError, OSError):  # "25:00", "in 99999999 days", year 10000…
         moments = None
     if not moments:
         raise InvalidInput(FIELD, "error-date-unparseable", phrase)
