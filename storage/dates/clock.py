@@ -36,9 +36,9 @@ _CLOCK = re.compile(
     r"(?<![\w:/.\-])(?:"
     r"(?:(?:at|by|a|al|a la|a las|las)\s+)?(?:(?:12|twelve|doce)\s+(?:del\s+)?)?"
     rf"(?P<named>{alternatives(_NAMED)})"
-    r"|(?P<prefix>(?:at|@|a las|a la|las|la|(?<!aqui )a)\s*)?(?:"
+    r"|(?P<prefix>(?:at|@|a las|a la|las|la|(?<!aqui )(?<!\d )a)\s*)?(?:"
     rf"(?P<rel_m>a quarter|quarter|half|{_EN_MINUTE_WORDS}|{_EN_ONES}|\d{{1,2}})"
-    rf"(?:\s+minutes?)?\s+(?P<rel>past|after|to|till|til)\s+(?P<rel_h>{_HOUR})"
+    rf"(?:\s+minutes?)?\s+(?P<rel>past|after|to|till|til)\s+(?P<rel_h>{_HOUR}|noon|midnight)"
     rf"|(?P<hour>{_HOUR})(?:"
     r"[:.](?P<minute>\d{2})"
     r"|(?P<glued>h)(?P<hminute>\d{2})?"
@@ -47,7 +47,7 @@ _CLOCK = re.compile(
     rf"|\s+(?P<words>{_EN_MINUTE_WORDS}|(?:oh|o)\s+(?:{_EN_ONES}))"
     r")?)"
     r"(?:\s*(?P<meridiem>a\.m\.?|p\.m\.?|am|pm)|(?<=\d)(?P<short>[ap])"
-    r"|\s+(?P<oclock>o'?clock|en punto))?"
+    r"|\s+(?P<oclock>o'?clock|en punto|horas|hrs))?"
     r")(?![\w/\-]|[:.]\d)"  # not a part of "1/3/2027" or "2027-03-01"
 )
 # "en 3h", "in 2h30" are durations, not 03:00.
@@ -63,6 +63,7 @@ _PARTS = {
     "in the afternoon": ("afternoon", False), "afternoon": ("afternoon", False),
     "por la tarde": ("afternoon", False), "de la tarde": ("afternoon", False),
     "en la tarde": ("afternoon", False),
+    "in the am": ("morning", False), "in the pm": ("afternoon", False),
     "this evening": ("evening", True), "in the evening": ("evening", False),
     "evening": ("evening", False),
     "tonight": ("night", True), "esta noche": ("night", True), "at night": ("night", False),
@@ -76,6 +77,7 @@ PART_HOURS = {"morning": 9, "afternoon": 15, "evening": 18, "night": 20}
 _PART = re.compile(rf"(?<![\w'])(?:{alternatives(_PARTS)})(?![\w'])")
 # A lone number as an hour, first or last in the phrase ("tomorrow 9", "8 tonight").
 _BARE_HOUR = re.compile(r"^\d{1,2}(?=\s|$)|(?<=\s)\d{1,2}$")
+_BARE_HOUR_WORDS = re.compile(rf"^(?:{_HOUR})(?=\s|$)|(?<=\s)(?:{_HOUR})$")
 
 
 @dataclass(frozen=True)
@@ -104,14 +106,23 @@ def said_of(match: re.Match[str], text: str) -> Said | None:
     if match["rel"]:
         shift = {"a quarter": 15, "quarter": 15, "half": 30}.get(match["rel_m"])
         minutes = shift if shift is not None else _number(match["rel_m"])
-        before = match["rel"] in ("to", "till", "til")
+        minutes = -minutes if match["rel"] in ("to", "till", "til") else minutes
+        if match["rel_h"] in _NAMED:  # "a quarter to noon"
+            return Said(_NAMED[match["rel_h"]][0], minutes, flexible=False)
         hour = _number(match["rel_h"])
-        return Said(hour, -minutes if before else minutes, flexible=1 <= hour <= 12)
+        meridiem = (match["meridiem"] or match["short"] or "").replace(".", "")[:1]
+        if meridiem:  # "half past 3 pm"
+            if not 1 <= hour <= 12:
+                raise ValueError(f"{hour} is not an hour on a 12-hour clock")
+            return Said(hour % 12 + (12 if meridiem == "p" else 0), minutes, flexible=False)
+        return Said(hour, minutes, flexible=1 <= hour <= 12)
     glued = bool(match["glued"]) and not _DURATION_BEFORE.search(text[: match.start()])
     meridiem = (match["meridiem"] or match["short"] or "").replace(".", "")[:1]
     marked = match["minute"] or match["plus"] or match["minus"] or match["words"]
     if not (match["prefix"] or marked or glued or meridiem or match["oclock"]):
         return None
+    if match["oclock"] in ("horas", "hrs") and not match["prefix"]:
+        return None  # "en 3 horas" is a duration; "a las 15 horas" a time
     if match["glued"] and not glued:
         return None
     return said(match["hour"], match, meridiem, glued=glued)
@@ -161,9 +172,10 @@ def take_clock(text: str) -> tuple[Said | None, str]:
     return None, text
 
 
-def take_bare_hour(text: str) -> tuple[Said | None, str]:
-    """A lone number as an hour ("tomorrow 9", "8 tonight"): tried only as a last resort."""
-    for match in _BARE_HOUR.finditer(text):
+def take_bare_hour(text: str, *, words: bool = False) -> tuple[Said | None, str]:
+    """A lone number as an hour ("tomorrow 9", "8 tonight"): tried only as a last resort;
+    in words only beside a part of the day ("eight tonight")."""
+    for match in (_BARE_HOUR_WORDS if words else _BARE_HOUR).finditer(text):
         hour = _number(match[0])
         if 0 <= hour <= 23:
             return said(match[0], None, "", glued=False), _without(text, match)

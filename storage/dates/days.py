@@ -9,53 +9,34 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta, weekday
 
+from storage.dates.kinds import Days, Later, NeedsUnit, Reading
+from storage.dates.weeks import WEEK_READERS, with_weekday
+from storage.dates.weeks import count as number_of
 from storage.dates.words import (
     COUNT_WORDS,
     DAY_WORDS,
     MONTHS,
     NTH_WORDS,
     NUMBER_WORDS,
+    ORDINAL_WORDS,
     UNIT_ALL,
     VAGUE_COUNTS,
     WEEKDAYS,
-    WEEKDAYS_COUNTED,
     alternatives,
 )
+
+__all__ = ["Days", "Later", "NeedsUnit", "Reading", "read_day"]
 
 _WEEKDAY_OF = [weekday(i) for i in range(7)]  # dateutil's MO..SU, for "the nth of"
 
 
-@dataclass(frozen=True)
-class Days:
-    options: tuple[date, ...]  # likelier first
-    # "tonight", "this afternoon": the day was said by the part of the day alone
-    implied: bool = False
-
-
-@dataclass(frozen=True)
-class Later:
-    """An amount from now: elapsed time (minutes, hours) or calendar units (days on)."""
-
-    elapsed: timedelta = field(default_factory=timedelta)
-    months: int = 0
-    days: int = 0
-
-
-Reading = Days | Later
-
-
-class NeedsUnit(Exception):
-    """ "in 15": minutes, days, or the 15th? Asked, not guessed."""
-
-
 _WD = alternatives(WEEKDAYS)
 _MONTH = alternatives(MONTHS)
-_NUM = rf"\d+(?:[.,]\d+)?|{alternatives(COUNT_WORDS | NUMBER_WORDS)}"
+_NUM = rf"\d+/\d+|\d+(?:[.,]\d+)?|{alternatives(COUNT_WORDS | NUMBER_WORDS)}"
 _DAY_NUM = rf"\d{{1,2}}(?:st|nd|rd|th|o|a)?|{alternatives(DAY_WORDS)}"
 _DAYS_FROM_TODAY = {
     "today": 0, "hoy": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "manana": 1,
@@ -64,26 +45,9 @@ _DAYS_FROM_TODAY = {
 _FILLERS = re.compile(
     r"^(?:(?:at|on|by|due|for|the|this|until|till|el|la|este|esta|para|hasta)\s+)+"
 )
-_WD_PLAIN = re.compile(rf"(?:(?:this|este|on|el)\s+)?(?P<wd>{_WD})")
-_WD_NEXT = re.compile(
-    rf"(?:next|coming|(?:el\s+)?(?:proximo|siguiente))\s+(?P<wd>{_WD})"
-    rf"|(?:el\s+)?(?P<wd2>{_WD})\s+(?:que viene|proximo|siguiente)"
-)
-_NEXT_WEEK = r"next week|la semana que viene|la proxima semana|la semana proxima"
-_WD_NEXT_WEEK = re.compile(
-    rf"(?:el\s+)?(?P<wd>{_WD})\s+(?:of\s+|de\s+)?(?:{_NEXT_WEEK})"
-    rf"|(?:{_NEXT_WEEK}|semana que viene|proxima semana)\s+(?:on\s+|el\s+)?(?P<wd2>{_WD})"
-)
-_WD_OTHER_WEEK = re.compile(rf"(?:el\s+)?(?P<wd>{_WD})\s+de la otra semana")
-_WD_AFTER_NEXT = re.compile(rf"(?:the\s+)?(?P<wd>{_WD})\s+after\s+next")
-_WDS = alternatives(WEEKDAYS_COUNTED)
-_WD_COUNT = re.compile(
-    rf"(?P<n>{_NUM})\s+(?P<wd>{_WDS})\s+from\s+(?:now|today)"
-    rf"|(?:in|dentro de)\s+(?P<n2>{_NUM})\s+(?P<wd2>{_WDS})"
-)
 _IN = re.compile(
     r"(?:in|en|dentro de|within|de aqui a)\s+(?P<amount>.+)"
-    r"|(?P<amount2>.+?)\s+(?:from now|from today|later|desde hoy|desde ahora"
+    r"|(?P<amount2>.+?)\s+(?:from now|from today|later|hence|desde hoy|desde ahora"
     r"|a partir de hoy|a partir de ahora)"
 )
 _NEXT_UNIT = {
@@ -94,13 +58,16 @@ _NEXT_UNIT = {
     "el proximo mes": Later(months=1), "mes que viene": Later(months=1),
     "next year": Later(months=12), "el ano que viene": Later(months=12),
     "el proximo ano": Later(months=12), "ano que viene": Later(months=12),
+    "the following week": Later(days=7), "following week": Later(days=7),
+    "proximo mes": Later(months=1), "proximo ano": Later(months=12),
     "yesterday": Later(days=-1), "ayer": Later(days=-1),  # read, to be refused as past
 }  # fmt: skip
 _FRACTIONS = {
     "half an hour": 30, "half hour": 30, "a half hour": 30, "media hora": 30,
     "a quarter of an hour": 15, "quarter of an hour": 15, "a quarter hour": 15,
     "quarter hour": 15, "un cuarto de hora": 15, "cuarto de hora": 15,
-    "three quarters of an hour": 45, "tres cuartos de hora": 45,
+    "three quarters of an hour": 45, "three-quarters of an hour": 45,
+    "tres cuartos de hora": 45,
     "an hour and a half": 90, "hora y media": 90, "una hora y media": 90,
 }  # fmt: skip
 _PART = rf"(?P<n{{i}}>{_NUM}|{alternatives(VAGUE_COUNTS)})\s*(?P<u{{i}}>{alternatives(UNIT_ALL)})"
@@ -113,14 +80,15 @@ _AMOUNT = re.compile(
 )
 _AND_A_HALF = re.compile(rf"(?P<n>{_NUM}) and a half (?P<u>{alternatives(UNIT_ALL)})")
 _MONTH_REF = (
-    rf"(?P<m>{_MONTH})|(?P<next>next month|el mes que viene|mes que viene|el proximo mes"
-    r"|proximo mes)|(?:the\s+|this\s+|el\s+|este\s+)?(?:month|mes)"
+    rf"(?P<m>{_MONTH})(?:\s+(?:de\s+|of\s+)?(?P<y>\d{{4}}))?"
+    r"|(?P<next>next month|el mes que viene|mes que viene|el proximo mes|proximo mes)"
+    r"|(?:the\s+|this\s+|el\s+|este\s+)?(?:month|mes)"
 )
 _NTH_WEEKDAY = re.compile(
     rf"(?:the\s+)?(?P<n>{alternatives(NTH_WORDS)})\s+(?P<wd>{_WD})\s+(?:of|in|de|del)\s+"
     rf"(?:{_MONTH_REF})"
 )
-_LAST_DAY = re.compile(rf"(?:the\s+)?(?:last day|ultimo dia)\s+(?:of|de|del)\s+(?:{_MONTH_REF})")
+_LAST_DAY = re.compile(rf"(?:the\s+)?(?:last day|ultimo dia)\s+(?:of|in|de|del)\s+(?:{_MONTH_REF})")
 _PERIODS = {"month": 1, "mes": 1, "quarter": 3, "trimestre": 3, "year": 12, "ano": 12}
 _END_OF = re.compile(
     r"(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<p>month|quarter|year)"
@@ -130,10 +98,6 @@ _END_OF = re.compile(
     r"|(?:a\s+)?(?:fin|final|finales)\s+del\s+(?:proximo|siguiente)\s+(?P<epn>mes|trimestre|ano)"
     r"|eom"
 )
-_END_OF_WEEK = re.compile(
-    r"(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?week|(?:a\s+)?(?:finales|final)\s+de\s+(?:la\s+)?semana"
-)
-_WEEKEND = re.compile(r"(?:this\s+|the\s+)?weekend|(?:el\s+|este\s+)?fin de semana")
 _DAY_OF_MONTH = re.compile(
     rf"(?:(?:on|by|for|para|hasta)\s+)?(?:(?:the|el)\s+)?(?:(?:dia)\s+)?(?P<d>{_DAY_NUM})"
     r"(?:\s+(?:of|de|del)\s+(?:(?P<this>(?:the\s+|this\s+|este\s+)?(?:month|mes))"
@@ -158,6 +122,8 @@ def read_day(text: str, today: date) -> Reading | None:
         _DAY_MARKED.match(text) or _SUFFIXED.fullmatch(match["d"])
     ):
         return _day_of_month(match, today)
+    if (pair := with_weekday(text)) is not None and (dated := _dated(*pair, today)) is not None:
+        return dated or None  # () when the weekday and the date disagree
     for pattern, reader in _READERS:
         if (match := pattern.fullmatch(text)) is not None:
             return reader(match, today)
@@ -176,73 +142,17 @@ def read_day(text: str, today: date) -> Reading | None:
     return None
 
 
-def _weekday(match: re.Match[str]) -> int:
-    return WEEKDAYS_COUNTED[match["wd"] or match["wd2"]]
-
-
-def _coming(day: int, today: date) -> date:
-    """The coming `day`, strictly after today: on a Friday, "friday" is 7 days on."""
-    return today + timedelta(days=(day - today.weekday() - 1) % 7 + 1)
-
-
-def _plain(match: re.Match[str], today: date) -> Reading:
-    return Days((_coming(_weekday(match), today),))
-
-
-def _next(match: re.Match[str], today: date) -> Reading:
-    """ "next friday" on a Tuesday: this week's (the coming one) or next week's."""
-    coming = _coming(_weekday(match), today)
-    same_week = coming.weekday() > today.weekday()
-    return Days((coming, coming + timedelta(days=7)) if same_week else (coming,))
-
-
-def _next_week(match: re.Match[str], today: date) -> Reading:
-    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
-    return Days((monday + timedelta(days=_weekday(match)),))
-
-
-def _other_week(match: re.Match[str], today: date) -> Reading:
-    """ "el viernes de la otra semana": next week's, or (as some say) the week after."""
-    (day,) = _next_week(match, today).options  # type: ignore[union-attr]
-    return Days((day, day + timedelta(days=7)))
-
-
-def _after_next(match: re.Match[str], today: date) -> Reading:
-    first = _coming(_weekday(match), today) + timedelta(days=7)
-    return Days(
-        (first, first + timedelta(days=7)) if first.weekday() > today.weekday() else (first,)
-    )
-
-
-def _counted(match: re.Match[str], today: date) -> Reading | None:
-    count = _count(match["n"] or match["n2"])
-    if count is None or count != int(count) or count < 1:
-        return None
-    return Days((_coming(_weekday(match), today) + timedelta(days=7 * (int(count) - 1)),))
-
-
-def _count(word: str) -> float | None:
-    if word in VAGUE_COUNTS:
-        return VAGUE_COUNTS[word]
-    if word in COUNT_WORDS or word in NUMBER_WORDS:
-        return COUNT_WORDS.get(word) or NUMBER_WORDS[word]
-    try:
-        return float(word.replace(",", "."))
-    except ValueError:
-        return None
-
-
 def _amount(text: str) -> Later | None:
     if (minutes := _FRACTIONS.get(text)) is not None:
         return Later(elapsed=timedelta(minutes=minutes))
     parts: list[tuple[float, str]] = []
     if (match := _AND_A_HALF.fullmatch(text)) is not None:
-        count = _count(match["n"])
+        count = number_of(match["n"])
         parts = [] if count is None else [(count + 0.5, UNIT_ALL[match["u"]])]
     elif (match := _AMOUNT.fullmatch(text)) is not None:
         for i in (1, 2):
             if match[f"n{i}"]:
-                count = _count(match[f"n{i}"])
+                count = number_of(match[f"n{i}"])
                 if count is None:
                     return None
                 parts.append((count, UNIT_ALL[match[f"u{i}"]]))
@@ -301,6 +211,33 @@ def _day_of_month(match: re.Match[str], today: date) -> Reading | None:
     return Days((date(year, month, day),))
 
 
+def _dated(weekday: int, words: str, today: date) -> Days | tuple[()] | None:
+    """ "Monday, Feb 18", "Tuesday the 19th", "el viernes 12 de septiembre de 2014": the
+    date (without a year, its next occurrence), which must fall on the weekday. None when
+    the words are no date; () when the weekday disagrees (refused, never guessed)."""
+    words = re.sub(r"^(?:the|el)\s+", "", words)
+    if (match := _DATE_IN_WORDS.fullmatch(words)) is not None:
+        day, month = _day_number(match["d"] or match["d2"]), MONTHS[match["m"] or match["m2"]]
+        # Without a year, only the next such date: a weekday that disagrees is a slip.
+        years = [int(match["y"])] if match["y"] else range(today.year, today.year + 2)
+        for year in years:
+            if _has(year, month, day) and (found := date(year, month, day)) >= today:
+                return Days((found,)) if found.weekday() == weekday else ()
+            if match["y"]:
+                return ()
+        return ()
+    if (match := _DAY_OF_MONTH.fullmatch(words)) is not None and (
+        _SUFFIXED.fullmatch(match["d"]) or match["d"] in ORDINAL_WORDS
+    ):
+        day, year, month = _day_number(match["d"]), today.year, today.month
+        for _ in range(3):  # the next such day, this month or the next two
+            if _has(year, month, day) and (found := date(year, month, day)) >= today:
+                return Days((found,)) if found.weekday() == weekday else ()
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return ()
+    return None
+
+
 def _has(year: int, month: int, day: int) -> bool:
     return day <= calendar.monthrange(year, month)[1]
 
@@ -319,8 +256,11 @@ def _date_in_words(match: re.Match[str], today: date) -> Reading | None:
 
 
 def _month_of(match: re.Match[str], today: date) -> tuple[int, int, bool]:
-    """(year, month, named): a month named is this year's; "next month", the next one."""
+    """(year, month, named): a month named is this year's (or the next, when `named`);
+    "next month", the next one; with its year, that one."""
     if match["m"]:
+        if match["y"]:
+            return int(match["y"]), MONTHS[match["m"]], False
         return today.year, MONTHS[match["m"]], True
     if match["next"]:
         return (
@@ -361,29 +301,9 @@ def _end_of(match: re.Match[str], today: date) -> Reading:
     return Days((first + relativedelta(months=size, days=-1),))
 
 
-def _end_of_week(match: re.Match[str], today: date) -> Reading:
-    """Friday (the working week's end) or Sunday; on a weekend, the coming ones."""
-    friday = today + timedelta(days=4 - today.weekday())
-    if friday < today:
-        friday += timedelta(days=7)
-    return Days((friday, friday + timedelta(days=2)))
-
-
-def _weekend(match: re.Match[str], today: date) -> Reading:
-    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
-    return Days((saturday, saturday + timedelta(days=1)))
-
-
 _READERS = [
-    (_WD_PLAIN, _plain),
-    (_WD_NEXT, _next),
-    (_WD_NEXT_WEEK, _next_week),
-    (_WD_OTHER_WEEK, _other_week),
-    (_WD_AFTER_NEXT, _after_next),
-    (_WD_COUNT, _counted),
+    *WEEK_READERS,
     (_NTH_WEEKDAY, _nth_weekday),
     (_LAST_DAY, _last_day),
     (_END_OF, _end_of),
-    (_END_OF_WEEK, _end_of_week),
-    (_WEEKEND, _weekend),
 ]

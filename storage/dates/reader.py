@@ -3,6 +3,7 @@ and dateparser for absolute dates written with numbers."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -14,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 
 from storage.dates.clock import Clock, clocks, take_bare_hour, take_clock, take_part
 from storage.dates.days import Days, Later, read_day
-from storage.dates.words import alternatives
+from storage.dates.words import WEEKDAYS, alternatives
 from storage.errors import InvalidInput
 
 FIELD = "due"
@@ -41,6 +42,9 @@ _ZONE = re.compile(
     r"(?:\s*(?P<offset>[+-]\d{1,2})(?::?(?P<offmin>\d{2}))?)?"
     r"|(?P<iana>[a-z]+(?:/[a-z0-9_+\-]+)+))(?![\w/])"
 )
+_OCLOCK_MERIDIEM = re.compile(r"o'?clock\s*(a\.?m\.?|p\.?m\.?)")
+_ONLY_FILLERS = re.compile(r"(?:(?:at|on|by|due|for|until|till|el|para|hasta)\s*)+")
+_WEEKDAY_NUMBER = re.compile(r"(.+)\s+(\d{1,2})")
 _DISCORD = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFR])?>")
 _PUNCTUATION = re.compile(r"[,;!?()¡¿\"“”«»]")
 # What dateparser is given: one date written in numbers, nothing else, so no word of the
@@ -104,22 +108,34 @@ def discord_timestamp(phrase: str) -> datetime | None:
 
 
 def normalise(folded: str) -> str:
-    return " ".join(_PUNCTUATION.sub(" ", folded).strip(" .").split())
+    text = _OCLOCK_MERIDIEM.sub(r"\1", _PUNCTUATION.sub(" ", folded))  # "3 o'clock pm"
+    return " ".join(text.strip(" .").split())
 
 
 def read(text: str, context: Context) -> list[datetime] | None:
     """The UTC moments a folded phrase names, likelier first; None if it is not read whole."""
     part, part_today, rest = take_part(text)
     said, rest = take_clock(rest)
+    if _ONLY_FILLERS.fullmatch(rest):  # "by 5pm"
+        rest = ""
+    bare_day: date | None = None
     day = read_day(rest, context.today) if rest else None
     if day is None and said is None and rest:  # "tomorrow 9", "8 tonight"
-        bare, without = take_bare_hour(rest)
+        bare, without = take_bare_hour(rest, words=part is not None)
         if bare is not None and (without or part):
             day = read_day(without, context.today) if without else None
             if isinstance(day, Later):  # "in 31 20 years": no
                 day = None
             elif day is not None or not without:
                 said, rest = bare, without
+                bare_day = _weekday_numbered(without, bare.hour, context.today)
+    elif (
+        day is None
+        and said is not None
+        and (numbered := _WEEKDAY_NUMBER.fullmatch(rest))
+        and (on := _weekday_numbered(numbered[1], int(numbered[2]), context.today))
+    ):
+        day = Days((on,))  # "el viernes 11 a las 5", when the 11th is a Friday
     if day is None and rest:
         day = _with_dateparser(rest, said is not None, context)
         if isinstance(day, datetime):
@@ -129,6 +145,9 @@ def read(text: str, context: Context) -> list[datetime] | None:
     readings = clocks(said, part)
     if readings is None and (said is not None or part is not None):
         return None  # "tonight at 9am"
+    if bare_day is not None and readings is not None:  # "el jueves 10": the 10th, or 10:00
+        first = [_at(bare_day, END_OF_DAY if bare_day == context.today else DEFAULT_TIME)]
+        return _placed(first + [_at(day.options[0], c) for c in readings], context)  # type: ignore[union-attr]
     if isinstance(day, Later):
         return _later(day, readings, context)
     if day is None:
@@ -143,6 +162,20 @@ def read(text: str, context: Context) -> list[datetime] | None:
     first, *others = day.options
     local = [_at(first, clock) for clock in readings] + [_at(d, readings[0]) for d in others]
     return _placed(local, context)
+
+
+def _weekday_numbered(text: str, number: int, today: date) -> date | None:
+    """ "jueves 10" where the coming 10th is a Thursday: that date may be meant."""
+    weekday = WEEKDAYS.get(re.sub(r"^(?:el|on|this|este)\s+", "", text))
+    if weekday is None or not 1 <= number <= 31:
+        return None
+    for months in (0, 1):
+        first = today.replace(day=1) + relativedelta(months=months)
+        with contextlib.suppress(ValueError):
+            day = first.replace(day=number)
+            if day >= today:
+                return day if day.weekday() == weekday else None
+    return None
 
 
 def _later(

@@ -1,0 +1,29 @@
+"""What a day reader returns: days, or an amount of time from now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Days:
+    options: tuple[date, ...]  # likelier first
+    # "tonight", "this afternoon": the day was said by the part of the day alone
+    implied: bool = False
+
+
+@dataclass(frozen=True)
+class Later:
+    """An amount from now: elapsed time (minutes, hours) or calendar units (days on)."""
+
+    elapsed: timedelta = field(default_factory=timedelta)
+    months: int = 0
+    days: int = 0
+
+
+Reading = Days | Later
+
+
+class NeedsUnit(Exception):
+    """ "in 15": minutes, days, or the 15th? Asked, not guessed."""
