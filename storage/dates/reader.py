@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 
 from storage.dates.clock import Clock, clocks, take_bare_hour, take_clock, take_part
 from storage.dates.days import Days, Later, read_day
-from storage.dates.words import WEEKDAYS, alternatives
+from storage.dates.words import MONTHS, WEEKDAYS, alternatives
 from storage.errors import InvalidInput
 
 FIELD = "due"
@@ -44,6 +44,7 @@ _ZONE = re.compile(
 )
 _OCLOCK_MERIDIEM = re.compile(r"o'?clock\s*(a\.?m\.?|p\.?m\.?)")
 _ONLY_FILLERS = re.compile(r"(?:(?:at|on|by|due|for|until|till|el|para|hasta)\s*)+")
+_DATE_WORDS = re.compile(rf"\d|\b(?:{alternatives(MONTHS)})\b")
 _WEEKDAY_NUMBER = re.compile(r"(.+)\s+(\d{1,2})")
 _DISCORD = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFR])?>")
 _PUNCTUATION = re.compile(r"[,;!?()¡¿\"“”«»]")
@@ -122,7 +123,8 @@ def read(text: str, context: Context) -> list[datetime] | None:
     day = read_day(rest, context.today) if rest else None
     if day is None and said is None and rest:  # "tomorrow 9", "8 tonight"
         bare, without = take_bare_hour(rest, words=part is not None)
-        if bare is not None and (without or part):
+        # Not beside a date in numbers or with a month ("14th April 15": 15:00, or 2015?)
+        if bare is not None and (without or part) and not _DATE_WORDS.search(without):
             day = read_day(without, context.today) if without else None
             if isinstance(day, Later):  # "in 31 20 years": no
                 day = None
