@@ -43,7 +43,7 @@ _ZONE = re.compile(
     r"|(?P<iana>[a-z]+(?:/[a-z0-9_+\-]+)+))(?![\w/])"
 )
 _OCLOCK_MERIDIEM = re.compile(r"o'?clock\s*(a\.?m\.?|p\.?m\.?)")
-_ONLY_FILLERS = re.compile(r"(?:(?:at|on|by|due|for|until|till|el|para|hasta)\s*)+")
+_ONLY_FILLERS = re.compile(r"(?:(?:at|on|by|due|for|until|till|para|hasta)\s*)+")
 _DATE_WORDS = re.compile(rf"\d|\b(?:{alternatives(MONTHS)})\b")
 _WEEKDAY_NUMBER = re.compile(r"(.+)\s+(\d{1,2})")
 _DISCORD = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFR])?>")
@@ -152,6 +152,8 @@ def read(text: str, context: Context) -> list[datetime] | None:
         return _placed(first + [_at(day.options[0], c) for c in readings], context)  # type: ignore[union-attr]
     if isinstance(day, Later):
         return _later(day, readings, context)
+    if part_today and day is not None and day.options[0] != context.today:
+        return None  # "tonight wednesday", "mañana esta tarde": two days named
     if day is None:
         if not part_today:
             return [_next_occurrence(clock, context) for clock in readings or ()] or None
