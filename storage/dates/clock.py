@@ -19,7 +19,9 @@ from storage.text import fold
 
 Clock = tuple[int, int]  # (hour, minute); 24 and past is the next day's ("tonight at 1")
 
+# "un"/"uno" are no hours ("a la una" is): "morning un" is not 01:00.
 _HOUR_WORDS = {w: n for w, n in NUMBER_WORDS.items() if n <= 12 and " " not in w}
+del _HOUR_WORDS["un"], _HOUR_WORDS["uno"]
 _EN_MINUTE_WORDS = alternatives(
     w for w, n in NUMBER_WORDS.items() if n >= 10 and w.isascii() and "y" not in w.split()
 )
@@ -125,6 +127,8 @@ def said_of(match: re.Match[str], text: str) -> Said | None:
         return None  # "en 3 horas" is a duration; "a las 15 horas" a time
     if match["glued"] and not glued:
         return None
+    if (match["prefix"] or "").strip() == "a" and not match["hour"].isdigit() and not marked:
+        return None  # "a 11" is "a las 11"; "a two" is nothing
     return said(match["hour"], match, meridiem, glued=glued)
 
 
@@ -203,10 +207,16 @@ def clocks(said: Said | None, part: str | None) -> tuple[Clock, ...] | None:
 def _hours(said: Said, part: str | None) -> tuple[int, ...]:
     hour = said.hour
     if said.flexible:
-        if part in ("morning", "early"):
-            return (hour % 12,) if part == "early" or hour < 12 else (12,)
-        if part in ("afternoon", "evening"):
-            return (hour % 12 + 12,)
+        # Hours each part of the day can have, as said: "las 8 de la tarde" is 20:00,
+        # "1 in the evening" or "10 in the afternoon" is nothing.
+        if part == "morning":
+            return (hour,)
+        if part == "early":
+            return (hour,) if hour <= 6 else ()
+        if part == "afternoon":
+            return (12,) if hour == 12 else (hour + 12,) if hour <= 9 else ()
+        if part == "evening":
+            return (hour + 12,) if 4 <= hour <= 11 else ()
         if part == "night":  # "12 de la noche" is midnight, "1 at night" the small hours
             return (24,) if hour == 12 else (hour + 24,) if hour <= 4 else (hour + 12,)
         return (12, 24) if hour == 12 else (hour + 12, hour) if hour <= 6 else (hour, hour + 12)
