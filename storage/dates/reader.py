@@ -97,8 +97,9 @@ def take_zone(text: str, phrase: str) -> tuple[tzinfo | None, str]:
         else:
             zone = ZoneInfo(_ZONE_ABBREVIATIONS[match["abbr"]])
         if zone is not None:
-            rest = " ".join(f"{text[: match.start()]} {text[match.end() :]}".split())
-            return zone, re.sub(r"\s(?:in|en|hora|time)$", "", rest)
+            # "17:00 in Europe/Madrid", "a las 5 hora de Madrid": the word before it goes too
+            before = re.sub(r"(?:^|\s)(?:in|en|hora|time)\s*$", "", text[: match.start()])
+            return zone, " ".join(f"{before} {text[match.end() :]}".split())
     return None, text
 
 
