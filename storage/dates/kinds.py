@@ -9,8 +9,6 @@ from datetime import date, timedelta
 @dataclass(frozen=True)
 class Days:
     options: tuple[date, ...]  # likelier first
-    # "tonight", "this afternoon": the day was said by the part of the day alone
-    implied: bool = False
 
 
 @dataclass(frozen=True)

@@ -148,9 +148,10 @@ def read(text: str, context: Context) -> list[datetime] | None:
     readings = clocks(said, part)
     if readings is None and (said is not None or part is not None):
         return None  # "tonight at 9am"
-    if bare_day is not None and readings is not None:  # "el jueves 10": the 10th, or 10:00
+    if bare_day is not None and isinstance(day, Days) and readings is not None:
+        # "el jueves 10": Thursday the 10th, or Thursday at 10:00 / 22:00
         first = [_at(bare_day, END_OF_DAY if bare_day == context.today else DEFAULT_TIME)]
-        return _placed(first + [_at(day.options[0], c) for c in readings], context)  # type: ignore[union-attr]
+        return _placed(first + [_at(day.options[0], c) for c in readings], context)
     if isinstance(day, Later):
         return _later(day, readings, context)
     if part_today and day is not None and day.options[0] != context.today:
@@ -158,7 +159,7 @@ def read(text: str, context: Context) -> list[datetime] | None:
     if day is None:
         if not part_today:
             return [_next_occurrence(clock, context) for clock in readings or ()] or None
-        day = Days((context.today,), implied=True)
+        day = Days((context.today,))
     if readings is None:
         days = day.options
         return _placed(

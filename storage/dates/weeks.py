@@ -93,14 +93,19 @@ def _next(match: re.Match[str], today: date) -> Reading:
     return Days((first, first + timedelta(days=7)) if same_week else (first,))
 
 
-def _next_week(match: re.Match[str], today: date) -> Reading:
+def _in_next_week(match: re.Match[str], today: date) -> date:
+    """The weekday in next (Monday-started) week."""
     monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
-    return Days((monday + timedelta(days=_weekday(match)),))
+    return monday + timedelta(days=_weekday(match))
+
+
+def _next_week(match: re.Match[str], today: date) -> Reading:
+    return Days((_in_next_week(match, today),))
 
 
 def _other_week(match: re.Match[str], today: date) -> Reading:
     """ "el viernes de la otra semana": next week's, or (as some say) the week after."""
-    (day,) = _next_week(match, today).options  # type: ignore[union-attr]
+    day = _in_next_week(match, today)
     return Days((day, day + timedelta(days=7)))
 
 
