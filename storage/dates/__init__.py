@@ -56,7 +56,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage.dates.clock import parse_time_of_day
-from storage.dates.days import NeedsUnit
+from storage.dates.days import NeedsUnit, WeekdayMismatch
 from storage.dates.reader import FIELD, Context, discord_timestamp, normalise, read, take_zone
 from storage.dates.words import COUNT_WORDS, UNIT_WORDS, alternatives, count_of
 from storage.errors import InvalidInput
@@ -117,6 +117,10 @@ def read_due(text: str, *, now: datetime, timezone: str, locale: str) -> DueRead
         moments = read(folded, Context(phrase, now, zone, local_now, languages, date_order))
     except NeedsUnit as unit:
         raise InvalidInput(FIELD, "error-date-unit-missing", phrase, str(unit)) from None
+    except WeekdayMismatch as mismatch:  # the date's own weekday, named in the message
+        raise InvalidInput(
+            FIELD, "error-date-weekday-mismatch", phrase, mismatch.day.isoformat()
+        ) from None
     except (ValueError, OverflowError, OSError):  # "25:00", "in 99999999 days", year 10000…
         moments = None
     if not moments:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta, weekday
 
-from storage.dates.kinds import Days, Later, NeedsUnit, Reading
+from storage.dates.kinds import Days, Later, NeedsUnit, Reading, WeekdayMismatch
 from storage.dates.weeks import WEEK_READERS, with_weekday
 from storage.dates.weeks import count as number_of
 from storage.dates.words import (
@@ -29,7 +29,7 @@ from storage.dates.words import (
     alternatives,
 )
 
-__all__ = ["Days", "Later", "NeedsUnit", "Reading", "read_day"]
+__all__ = ["Days", "Later", "NeedsUnit", "Reading", "WeekdayMismatch", "read_day"]
 
 _WEEKDAY_OF = [weekday(i) for i in range(7)]  # dateutil's MO..SU, for "the nth of"
 
@@ -123,7 +123,7 @@ def read_day(text: str, today: date) -> Reading | None:
     ):
         return _day_of_month(match, today)
     if (pair := with_weekday(text)) is not None and (dated := _dated(*pair, today)) is not None:
-        return dated or None  # () when the weekday and the date disagree
+        return dated or None
     for pattern, reader in _READERS:
         if (match := pattern.fullmatch(text)) is not None:
             return reader(match, today)
@@ -213,29 +213,32 @@ def _day_of_month(match: re.Match[str], today: date) -> Reading | None:
 
 def _dated(weekday: int, words: str, today: date) -> Days | tuple[()] | None:
     """ "Monday, Feb 18", "Tuesday the 19th", "el viernes 12 de septiembre de 2014": the
-    date (without a year, its next occurrence), which must fall on the weekday. None when
-    the words are no date; () when the weekday disagrees (refused, never guessed)."""
+    date (without a year, its next occurrence), which must fall on the weekday, or
+    WeekdayMismatch (never a guess between the two). None when the words are no date;
+    () when they name no day ("30 february")."""
     words = re.sub(r"^(?:the|el)\s+", "", words)
+    found: date | None = None
     if (match := _DATE_IN_WORDS.fullmatch(words)) is not None:
         day, month = _day_number(match["d"] or match["d2"]), MONTHS[match["m"] or match["m2"]]
-        # Without a year, only the next such date: a weekday that disagrees is a slip.
-        years = [int(match["y"])] if match["y"] else range(today.year, today.year + 2)
-        for year in years:
-            if _has(year, month, day) and (found := date(year, month, day)) >= today:
-                return Days((found,)) if found.weekday() == weekday else ()
-            if match["y"]:
-                return ()
-        return ()
-    if (match := _DAY_OF_MONTH.fullmatch(words)) is not None and (
+        years = [int(match["y"])] if match["y"] else [today.year, today.year + 1]
+        candidates = [date(y, month, day) for y in years if _has(y, month, day)]
+        found = next((d for d in candidates if d >= today or match["y"]), None)
+    elif (match := _DAY_OF_MONTH.fullmatch(words)) is not None and (
         _SUFFIXED.fullmatch(match["d"]) or match["d"] in ORDINAL_WORDS
     ):
         day, year, month = _day_number(match["d"]), today.year, today.month
         for _ in range(3):  # the next such day, this month or the next two
-            if _has(year, month, day) and (found := date(year, month, day)) >= today:
-                return Days((found,)) if found.weekday() == weekday else ()
+            if _has(year, month, day) and date(year, month, day) >= today:
+                found = date(year, month, day)
+                break
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    else:
+        return None
+    if found is None:
         return ()
-    return None
+    if found.weekday() != weekday:
+        raise WeekdayMismatch(found)
+    return Days((found,))
 
 
 def _has(year: int, month: int, day: int) -> bool:

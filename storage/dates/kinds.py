@@ -25,3 +25,11 @@ Reading = Days | Later
 
 class NeedsUnit(Exception):
     """ "in 15": minutes, days, or the 15th? Asked, not guessed."""
+
+
+class WeekdayMismatch(Exception):
+    """ "el viernes 12 de diciembre" when the 12th is a Saturday: which was meant?"""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(day)
+        self.day = day

@@ -92,6 +92,13 @@ def test_a_number_without_a_unit_is_asked_about() -> None:
     assert "en 15 minutos" in t("es", error.key, *error.params)
 
 
+def test_a_weekday_that_disagrees_with_the_date_is_asked_about() -> None:
+    error = refused("el viernes 12 de diciembre", locale="es")  # a Saturday
+    assert error.params == ("due", "el viernes 12 de diciembre", "2026-12-12")
+    assert "no coinciden" in t("es", error.key, *error.params)
+    assert refused("Thu 15th").key == "error-date-weekday-mismatch"  # the 15th: a Tuesday
+
+
 def test_an_ambiguous_zone_is_asked_about() -> None:
     error = refused("5pm CST")
     assert error.key == "error-date-zone-ambiguous"
