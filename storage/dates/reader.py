@@ -44,6 +44,11 @@ _ZONE = re.compile(
 )
 _OCLOCK_MERIDIEM = re.compile(r"o'?clock\s*(a\.?m\.?|p\.?m\.?)")
 _ONLY_FILLERS = re.compile(r"(?:(?:at|on|by|due|for|until|till|para|hasta)\s*)+")
+# Whole dates read without dateparser: ISO, or day and month with a 4-digit year and slashes.
+_FULL_DATE = re.compile(
+    r"(?P<iso>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:t(?P<hh>\d{1,2}):(?P<mm>\d{2}))?"
+    r"|(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})"
+)
 _DATE_WORDS = re.compile(rf"\d|\b(?:{alternatives(MONTHS)})\b")
 _WEEKDAY_NUMBER = re.compile(r"(.+)\s+(\d{1,2})")
 _DISCORD = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFR])?>")
@@ -252,6 +257,13 @@ def _with_dateparser(text: str, has_clock: bool, context: Context) -> Days | dat
     text = _LEADING.sub("", text)
     if not _NUMERIC_DATE.fullmatch(text):
         return None
+    if (match := _FULL_DATE.fullmatch(text)) is not None:  # the common case, without its ~1 ms
+        if match["hh"]:  # "2027-03-01T14:30"
+            if has_clock:
+                return None
+            fields = (match["iso"], match["m"], match["d"], match["hh"], match["mm"])
+            return place(datetime(*map(int, fields)), context, strict=True)  # noqa: DTZ001 (wall clock)
+        return _full_date(match, context)
     found = _dateparser(text, context, context.local_now)
     if found is None:
         return None
@@ -265,6 +277,19 @@ def _with_dateparser(text: str, has_clock: bool, context: Context) -> Days | dat
     if period != "day":  # "2027", "march 2027": too vague for a due date
         return None
     return Days((_today_not_next_year(text, moment.date(), context),))
+
+
+def _full_date(match: re.Match[str], context: Context) -> Days | None:
+    """ "2027-03-01", "01/02/2027": a whole date, in ISO or the locale's order."""
+    if match["iso"]:
+        year, month, day = int(match["iso"]), int(match["m"]), int(match["d"])
+    else:
+        first, second, year = int(match["a"]), int(match["b"]), int(match["y"])
+        month, day = (first, second) if context.date_order == "MDY" else (second, first)
+    try:
+        return Days((date(year, month, day),))
+    except ValueError:  # "31/02/2027"
+        return None
 
 
 def _today_not_next_year(text: str, day: date, context: Context) -> date:
