@@ -8,7 +8,9 @@ REFUSE), read at the "now" and zone written in its header; tests/storage/test_da
 asserts every row of it. A row is right when the reading chosen is one of the expected
 and every other expected reading is offered as an alternative; "no alt" counts rows
 whose chosen reading is right but whose other reading is not offered.
-Targets: at least 95% right, 0 confidently wrong, warm p99 under 5 ms. Exit 1 if missed.
+Targets: at least 95% right, 0 confidently wrong, warm p99 (wall clock) under 5 ms on
+the table. Exit 1 if missed. CPU time is printed beside it: on a shared machine the wall
+clock's tail is other processes' turns (about 10 ms each, on any phrase), not parsing.
 """
 
 from __future__ import annotations
@@ -91,8 +93,7 @@ def main() -> int:
     after_import = rss_mb()
     started = time.perf_counter()
     with contextlib.suppress(InvalidInput):
-        read_due("el 1 de marzo de 2027", now=now, timezone=zone, locale="es-ES")
-        read_due("01/02/2027", now=now, timezone=zone, locale="es-ES")
+        read_due("1.3.2027", now=now, timezone=zone, locale="es-ES")  # loads dateparser
     cold = time.perf_counter() - started
     after_cold = rss_mb()
 
@@ -127,25 +128,30 @@ def main() -> int:
         with contextlib.suppress(InvalidInput):
             read_due(phrase, now=now, timezone=zone, locale=locale)
 
+    # Junk is 4 phrases: 25 times as many rounds, so its p99 is no single pause.
     groups = {
-        "table": [(row["phrase"], row["locale"]) for row in rows],
-        "100-char junk": [(text, "es-ES") for text in JUNK],
+        "table": ([(row["phrase"], row["locale"]) for row in rows], args.rounds),
+        "100-char junk": ([(text, "es-ES") for text in JUNK], args.rounds * 25),
     }
     p99s = {}
-    for name, cases in groups.items():
-        timings = []
-        for round_ in range(args.rounds + 1):  # round 0 warms up
+    for name, (cases, rounds) in groups.items():
+        timings, cpu = [], []
+        for round_ in range(rounds + 1):  # round 0 warms up
             for phrase, locale in cases:
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.thread_time()
                 attempt(phrase, locale)
                 if round_:
                     timings.append((time.perf_counter() - started) * 1000)
+                    cpu.append((time.thread_time() - started_cpu) * 1000)
         timings.sort()
+        cpu.sort()
         p99s[name] = timings[int(len(timings) * 0.99)]
         print(f"warm, {name}: p50 {statistics.median(timings):.3f} ms, ", end="")
-        print(f"p99 {p99s[name]:.3f} ms, max {timings[-1]:.3f} ms ({args.rounds} rounds)")
+        print(f"p99 {p99s[name]:.3f} ms, max {timings[-1]:.3f} ms ({rounds} rounds); ", end="")
+        # CPU time leaves out the other processes' turns on a shared machine.
+        print(f"CPU p99 {cpu[int(len(cpu) * 0.99)]:.3f} ms")
     print(f"import storage.dates: {imported * 1000:.0f} ms, +{after_import - baseline:.1f} MB RSS")
-    print(f"cold first call (via dateparser): {cold * 1000:.0f} ms, ", end="")
+    print(f"cold first call (1.3.2027, via dateparser): {cold * 1000:.0f} ms, ", end="")
     print(f"+{after_cold - after_import:.1f} MB RSS; RSS {after_cold:.1f} MB after it")
     met = right >= 0.95 and totals["wrong"] == 0 and p99s["table"] < 5
     print("targets (>=95% right, 0 wrong, p99 < 5 ms):", "met" if met else "MISSED")
