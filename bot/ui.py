@@ -28,15 +28,28 @@ class View(discord.ui.View):
         await report(interaction, error)
 
 
-class Pager(View):
-    """Previous / Next over a list; other members are told politely that it is not theirs."""
+class OwnedView(View):
+    """Buttons for the member who asked; others are told politely that they are not theirs."""
+
+    def __init__(self, *, owner_id: int, locale: str, timeout: float = PAGER_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.locale = locale
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await send_ephemeral(interaction, t(interaction.locale.value, "pager-not-yours"))
+        return False
+
+
+class Pager(OwnedView):
+    """Previous / Next over a list."""
 
     def __init__(
         self, *, owner_id: int, locale: str, load: PageLoader, total: int, per_page: int
     ) -> None:
-        super().__init__(timeout=PAGER_TIMEOUT)
-        self.owner_id = owner_id
-        self.locale = locale
+        super().__init__(owner_id=owner_id, locale=locale)
         self.load = load
         self.total = total
         self.per_page = per_page
@@ -51,12 +64,6 @@ class Pager(View):
     def _update_buttons(self) -> None:
         self.previous.disabled = self.offset <= 0
         self.next.disabled = self.offset + self.per_page >= self.total
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await send_ephemeral(interaction, t(interaction.locale.value, "pager-not-yours"))
-        return False
 
     async def _show(self, interaction: discord.Interaction, offset: int) -> None:
         embed, self.total = await self.load(offset)

@@ -20,7 +20,8 @@ from bot.i18n import t
 from bot.jobs import REMINDERS
 from bot.render.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, truncate
 from storage import search
-from storage.dates import parse_due
+from storage.dates import DueReading
+from storage.dates import read_due as read_due_phrase
 from storage.services import reminders
 from storage.services.settings import effective_timezone, timezone_names
 
@@ -69,8 +70,9 @@ async def timezone_autocomplete(
     return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
 
 
-async def read_due(interaction: discord.Interaction, text: str | None) -> datetime | None:
-    """Read a due date in the member's language and time zone, against the interaction's time."""
+async def read_due(interaction: discord.Interaction, text: str | None) -> DueReading | None:
+    """Read a due date in the member's language and time zone, against the interaction's
+    time: the reading chosen, and the others an ambiguous phrase has ("at 3")."""
     if not text:
         return None
     bot = bot_of(interaction)
@@ -81,9 +83,15 @@ async def read_due(interaction: discord.Interaction, text: str | None) -> dateti
             user_id=interaction.user.id,
             default=bot.settings.default_timezone,
         )
-    return parse_due(
+    return read_due_phrase(
         text, now=interaction.created_at, timezone=zone, locale=interaction.locale.value
     )
+
+
+async def read_due_at(interaction: discord.Interaction, text: str | None) -> datetime | None:
+    """The reading chosen of a due date (see `read_due`), where only one is shown."""
+    reading = await read_due(interaction, text)
+    return reading.when if reading is not None else None
 
 
 async def wake_reminders(bot: PartnerBot) -> None:

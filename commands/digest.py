@@ -14,6 +14,7 @@ from bot.ops.invite import channel_permissions
 from bot.render.digest import COLOR_LATE, DAY_KEYS, DAYS, notice_text, schedule_line
 from bot.render.limits import pack_lines, pack_messages
 from commands.common import bot_of, timezone_autocomplete
+from storage.dates import parse_time_of_day
 from storage.errors import DomainError, InvalidInput
 from storage.models import GuildSettings
 from storage.services import digest
@@ -40,10 +41,11 @@ async def _moderator_settings(
     return settings
 
 
-def _time_of_day(value: str) -> str:
-    """The time as HH:MM, or a polite error showing the form expected."""
+def _time_of_day(value: str, locale: str) -> str:
+    """The time as HH:MM, read as milestones' times are ("5pm", "17:00", "a las 17"),
+    or a polite error showing the forms understood."""
     try:
-        return digest.parse_time(value).strftime("%H:%M")
+        return parse_time_of_day(value, locale=locale).strftime("%H:%M")
     except InvalidInput:
         raise DomainError(value[:16], key="digest-bad-time") from None
 
@@ -62,7 +64,7 @@ def _check_can_post(interaction: discord.Interaction, channel_id: int) -> None:
 @app_commands.describe(
     channel="Where the digest is posted",
     day="Day of the week to post it",
-    time="Time of day to post it, HH:MM (24-hour clock), e.g. 09:30",
+    time="Time of day to post it, e.g. 17:00, 5pm or 9:30am",
     timezone="Time zone of that time, e.g. Europe/Madrid (default: the server's)",
     language="Language of the digest (default: the server's)",
 )
@@ -94,7 +96,7 @@ async def setup_command(
             guild_id=guild.guild_id,
             channel_id=channel.id,
             weekday=DAYS.index(day),
-            time_of_day=_time_of_day(time),
+            time_of_day=_time_of_day(time, interaction.locale.value),
             timezone=(timezone or guild.timezone or bot.settings.default_timezone).strip(),
             locale=language or channel_locale(guild.locale, bot.settings.default_locale),
             languages=languages(),

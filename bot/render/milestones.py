@@ -5,6 +5,8 @@ Reminder messages themselves are in `bot.render.reminders`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from math import ceil
 from zoneinfo import ZoneInfo
 
@@ -92,3 +94,19 @@ def milestone_removed(title: str, entry_name: str, locale: str) -> str:
     return t(
         locale, "milestone-removed", user_text(display_title(title, locale)), user_text(entry_name)
     )
+
+
+def other_readings(alternatives: Sequence[datetime], locale: str) -> str:
+    """The other readings of an ambiguous due date, numbered as their buttons."""
+    lines = [t(locale, "due-other-readings")]
+    for number, moment in enumerate(alternatives, start=1):
+        lines.append(
+            t(
+                locale,
+                "due-other-reading-line",
+                number,
+                timestamp(moment, "F"),
+                timestamp(moment, "R"),
+            )
+        )
+    return "\n".join(lines)

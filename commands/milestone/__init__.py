@@ -8,6 +8,9 @@ none) or a moderator; after each, the reminders dispatcher is woken to look agai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 import discord
 from discord import app_commands
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +33,7 @@ from commands.milestone.access import (
     milestone_id,
 )
 from commands.milestone.buttons import ReminderButton, ReminderPick
+from commands.milestone.readings import OtherReadings, with_other_readings
 from storage.errors import InvalidInput
 from storage.models import GuildSettings, Milestone
 from storage.services import entries, milestones
@@ -51,7 +55,7 @@ milestone_group = app_commands.Group(
     entry="The entry it belongs to (pick from the list)",
     title="What is due, e.g. Report to the funder",
     due="When, in your words: next friday 5pm, in 2 weeks, 2027-03-01 14:00",
-    coordinator="Who is reminded (default: the coordinator role)",
+    coordinator="Who is reminded (default: you)",
 )
 @app_commands.autocomplete(entry=entry_autocomplete)
 async def add(
@@ -64,8 +68,8 @@ async def add(
     """Add a milestone to an entry; its coordinator is reminded before it is due."""
     guild_id = guild_id_of(interaction)
     bot = bot_of(interaction)
-    due_at = await read_due(interaction, due)
-    if due_at is None:
+    reading = await read_due(interaction, due)
+    if reading is None:
         raise InvalidInput("due", "error-required")
     async with bot.database.transaction() as session:
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
@@ -74,22 +78,44 @@ async def add(
             guild_id=guild_id,
             entry_id=found.id,
             title=title,
-            due_at=due_at,
+            due_at=reading.when,
             coordinator_id=coordinator.id if coordinator else None,
             actor_id=interaction.user.id,
             now=bot.clock.now(),
         )
         settings = await get_settings(session=session, guild_id=guild_id)
-    text = milestone_summary(
-        "milestone-added", milestone, found.name, settings, user_locale(interaction)
-    )
-    await interaction.response.send_message(text, allowed_mentions=NO_PINGS)
+    locale = user_locale(interaction)
+    text = milestone_summary("milestone-added", milestone, found.name, settings, locale)
+    await _answer(interaction, text, milestone, reading.alternatives, locale)
     await wake_reminders(bot)
+
+
+async def _answer(
+    interaction: discord.Interaction,
+    text: str,
+    milestone: Milestone,
+    alternatives: Sequence[datetime],
+    locale: str,
+) -> None:
+    """What was saved; with an ambiguous due date, its other readings to pick by a button."""
+    if not alternatives:
+        await interaction.response.send_message(text, allowed_mentions=NO_PINGS)
+        return
+    assert milestone.id is not None
+    view = OtherReadings(
+        owner_id=interaction.user.id,
+        locale=locale,
+        milestone_id=milestone.id,
+        alternatives=alternatives,
+    )
+    await interaction.response.send_message(
+        with_other_readings(text, alternatives, locale), view=view, allowed_mentions=NO_PINGS
+    )
 
 
 @milestone_group.command(name="list")
 @app_commands.describe(
-    entry="Only this entry's milestones", mine="Only the milestones you coordinate"
+    entry="Only this entry's milestones", mine="Only the milestones you coordinate or added"
 )
 @app_commands.autocomplete(entry=entry_autocomplete)
 async def list_command(
@@ -115,7 +141,7 @@ async def list_command(
                 session=session,
                 guild_id=guild_id,
                 entry_id=entry_id,
-                coordinator_id=interaction.user.id if mine else None,
+                mine=interaction.user.id if mine else None,
                 limit=PER_PAGE,
                 offset=offset,
             )
@@ -172,7 +198,7 @@ async def edit(
     wanted = milestone_id(milestone)
     if title is None and due is None and coordinator is None:
         raise InvalidInput("milestone", "milestone-edit-nothing")
-    due_at = await read_due(interaction, due)
+    reading = await read_due(interaction, due)
 
     async def apply(
         session: AsyncSession, guild_id: int, actor: Actor
@@ -184,17 +210,17 @@ async def edit(
             actor=actor,
             now=bot.clock.now(),
             title=KEEP if title is None else title,
-            due_at=KEEP if due_at is None else due_at,
+            due_at=KEEP if reading is None else reading.when,
             coordinator_id=KEEP if coordinator is None else coordinator.id,
         )
         entry = await entries.get_entry(changed.entry_id, session=session, guild_id=guild_id)
         return changed, entry.name, await get_settings(session=session, guild_id=guild_id)
 
     changed, entry_name, settings = await change_milestone(interaction, apply)
-    text = milestone_summary(
-        "milestone-edited", changed, entry_name, settings, user_locale(interaction)
-    )
-    await interaction.response.send_message(text, allowed_mentions=NO_PINGS)
+    locale = user_locale(interaction)
+    text = milestone_summary("milestone-edited", changed, entry_name, settings, locale)
+    alternatives = reading.alternatives if reading is not None else ()
+    await _answer(interaction, text, changed, alternatives, locale)
     await wake_reminders(bot)
 
 

@@ -12,7 +12,7 @@ from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.render import proposals as render
 from bot.render.entries import label
-from commands.common import bot_of, choices, entry_autocomplete, read_due
+from commands.common import bot_of, choices, entry_autocomplete, read_due_at
 from commands.entry_actions import open_edit
 from storage import schemas
 from storage.models import Area, Entry, EntryKind, Status, Steward
@@ -55,7 +55,7 @@ async def edit(
     }
     options: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
     if reporting_due:
-        options["reporting_due_at"] = await read_due(interaction, reporting_due)
+        options["reporting_due_at"] = await read_due_at(interaction, reporting_due)
     await open_edit(interaction, found.id, options)
 
 

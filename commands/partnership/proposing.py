@@ -14,7 +14,7 @@ from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
 from bot.ui import View
-from commands.common import bot_of, choices, read_due
+from commands.common import bot_of, choices, read_due_at
 from storage import schemas
 from storage.models import Area, EntryKind, Steward
 from storage.schemas import EntryInput
@@ -140,7 +140,7 @@ async def propose(
         "steward": steward,
         "chapter_name": chapter,
         "funder": funder,
-        "reporting_due_at": await read_due(interaction, reporting_due),
+        "reporting_due_at": await read_due_at(interaction, reporting_due),
     }
     await interaction.response.send_modal(
         ProposalModal(locale=user_locale(interaction), options=options)

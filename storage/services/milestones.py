@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlmodel import col, func, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import InvalidInput, NotAllowed, NotFound
@@ -52,12 +52,11 @@ class Actor:
 def can_manage(
     milestone: Milestone, *, user_id: int, is_moderator: bool, has_coordinator_role: bool = False
 ) -> bool:
-    """Moderators, the milestone's coordinator, or, when it has none, the coordinator role."""
-    if is_moderator:
+    """Moderators, the member who added it, its coordinator, or, when it has none, the
+    coordinator role."""
+    if is_moderator or user_id in (milestone.created_by, milestone.coordinator_id):
         return True
-    if milestone.coordinator_id is not None:
-        return milestone.coordinator_id == user_id
-    return has_coordinator_role
+    return milestone.coordinator_id is None and has_coordinator_role
 
 
 def _snapshot(milestone: Milestone) -> dict[str, Any]:
@@ -168,7 +167,9 @@ async def add_milestone(
         entry_id=entry_id,
         title=_title(title),
         due_at=_future(due_at, now),
-        coordinator_id=coordinator_id,
+        # Whoever adds a milestone coordinates it unless they name someone else; one added
+        # by no one (imported) is the coordinator role's.
+        coordinator_id=coordinator_id if coordinator_id is not None else actor_id,
         source=SOURCE_MANUAL,
         created_by=actor_id,
         created_at=now,
@@ -183,7 +184,7 @@ async def list_milestones(
     session: AsyncSession,
     guild_id: int,
     entry_id: int | None = None,
-    coordinator_id: int | None = None,
+    mine: int | None = None,
     due_before: datetime | None = None,
     include_done: bool = False,
     limit: int = 25,
@@ -191,13 +192,14 @@ async def list_milestones(
 ) -> tuple[list[Milestone], int]:
     """A page of milestones, soonest due first, and the total.
 
-    `coordinator_id`: "mine"; `due_before`: upcoming (overdue ones included).
+    `mine`: the milestones this member coordinates or added; `due_before`: upcoming
+    (overdue ones included).
     """
     where: list[Any] = [Milestone.guild_id == guild_id]
     if entry_id is not None:
         where.append(Milestone.entry_id == entry_id)
-    if coordinator_id is not None:
-        where.append(Milestone.coordinator_id == coordinator_id)
+    if mine is not None:
+        where.append(or_(Milestone.coordinator_id == mine, Milestone.created_by == mine))
     if due_before is not None:
         where.append(col(Milestone.due_at) < due_before)
     if not include_done:

@@ -159,7 +159,7 @@ async def test_only_moderators(world: World) -> None:
 async def test_bad_input_is_refused_politely(world: World) -> None:
     response = await set_up(world, world.general, time="25:99")
     assert response.ephemeral
-    assert "“25:99” is not a time of day. Use HH:MM" in response.message.text
+    assert "“25:99” is not a time of day I can read. Try 18:00" in response.message.text
     response = await set_up(world, world.general, timezone="Mars/Olympus")
     assert response.ephemeral
     assert "“Mars/Olympus” is not a time zone I know" in response.message.text
@@ -323,3 +323,16 @@ async def test_off_stops_the_digest(world: World, clock: FixedClock) -> None:
     schedule = await schedule_of(world, world.general)
     assert schedule is not None and schedule.enabled
     assert schedule.next_run_at == SLOT + timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "stored"),
+    [("5pm", "en-US", "17:00"), ("a las 17", "es-ES", "17:00"), ("9", "en-US", "09:00")],
+)
+async def test_the_time_is_read_as_people_write_it(
+    world: World, typed: str, locale: str, stored: str
+) -> None:
+    response = await set_up(world, world.general, time=typed, locale=locale)
+    assert not response.message.text.startswith("“")
+    schedule = await schedule_of(world, world.general)
+    assert schedule is not None and schedule.time_of_day == stored

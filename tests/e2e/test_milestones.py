@@ -86,10 +86,25 @@ async def click(world: World, user: Member, message: Message, custom_id: str) ->
 async def past_first_reminder(
     world: World, clock: FixedClock, title: str, coordinator: Member | None = None
 ) -> Milestone:
-    """A milestone due in 2 days; then the clock passes its 1-day reminder and it is sent."""
+    """A milestone due in 2 days, coordinated by `coordinator` (None: added by no one, as
+    an import, so the coordinator role's); then the clock passes its 1-day reminder and
+    it is sent."""
     await set_reminder_channel(world)
-    who = {"coordinator": coordinator} if coordinator else {}
-    await add(world, world.moderator, title=title, due="in 2 days", **who)
+    if coordinator is not None:
+        await add(world, world.moderator, title=title, due="in 2 days", coordinator=coordinator)
+    else:
+        async with world.bot.database.transaction() as session:
+            entry = await entries.resolve_entry(ENTRY, session=session, guild_id=world.guild.id)
+            await milestones.add_milestone(
+                session=session,
+                guild_id=world.guild.id,
+                entry_id=entry.id,
+                title=title,
+                due_at=clock.now() + 2 * DAY,
+                coordinator_id=None,
+                actor_id=None,
+                now=clock.now(),
+            )
     milestone = await stored(world, title)
     assert milestone is not None
     clock.advance(DAY + timedelta(minutes=1))
@@ -191,8 +206,11 @@ async def test_list_mine_edit_and_remove_permissions(world: World) -> None:
     )
     mine = await run(world, "milestone list", world.volunteer, {"mine": True})
     text = mine.embeds[0]["description"]
-    assert "Ben's task" in text and "Cleo's task" not in text
-    assert mine.embeds[0]["title"] == "Milestones you coordinate"
+    assert "Ben's task" in text and "Cleo's task" in text  # coordinated, or added
+    assert mine.embeds[0]["title"] == "Milestones you coordinate or added"
+    cleos = await run(world, "milestone list", world.stranger, {"mine": True})
+    assert "Cleo's task" in cleos.embeds[0]["description"]
+    assert "Ben's task" not in cleos.embeds[0]["description"]
     everything = await run(world, "milestone list", world.volunteer, {"entry": ENTRY})
     assert "Cleo's task" in everything.embeds[0]["description"]
     assert not world.double.pings(everything)
@@ -360,3 +378,48 @@ async def test_new_lead_times_move_a_pending_reminder(world: World, clock: Fixed
     clock.advance(DAY)  # the old 1-day reminder's time: it is planned no more
     await world.bot.waker.run_all()
     assert unseen(world) == []
+
+
+async def test_an_ambiguous_time_offers_the_other_reading_by_a_button(world: World) -> None:
+    """ "tomorrow at 3" is 15:00 (the likelier) or 03:00: saved at 15:00, 03:00 one press away."""
+    answer = await add(world, world.volunteer, title="Call the museum", due="tomorrow at 3")
+    milestone = await stored(world, "Call the museum")
+    assert milestone is not None and milestone.due_at.hour == 15
+    assert "Did you mean another time?" in answer.content
+    stamps = [int(s) for s in FULL_DATE.findall(answer.content)]
+    other = datetime.fromtimestamp(stamps[-1], UTC)
+    assert (other.hour, other.date()) == (3, milestone.due_at.date())
+    (use,) = [c for c in answer.walk_components() if c.get("label") == "Use date 1"]
+
+    # Someone else may not choose for the volunteer; nothing changes.
+    refused = await click(world, world.stranger, answer, use["custom_id"])
+    assert refused.ephemeral
+    assert (await stored(world, "Call the museum")).due_at.hour == 15
+
+    chosen = await click(world, world.volunteer, answer, use["custom_id"])
+    assert chosen.kind == "edit" or "saved" in chosen.content
+    milestone = await stored(world, "Call the museum")
+    assert milestone is not None and milestone.due_at == other
+    edited = world.double.store.by_id[answer.id]
+    assert f"<t:{int(other.timestamp())}:F>" in edited.content
+    assert not list(edited.walk_components())  # the choice is made: no buttons left
+
+
+async def test_a_volunteer_owns_the_milestone_they_add(world: World) -> None:
+    answer = await add(world, world.volunteer, title="Scan the letters", due="in 3 days")
+    assert f"<@{world.volunteer.id}>" in answer.content  # who is reminded: the adder
+    assert not world.double.pings(answer)
+    mine = await run(world, "milestone list", world.volunteer, {"mine": True})
+    assert "Scan the letters" in mine.embeds[0]["description"]
+    milestone = await stored(world, "Scan the letters")
+    assert milestone is not None and milestone.coordinator_id == world.volunteer.id
+    edited = await run(
+        world,
+        "milestone edit",
+        world.volunteer,
+        {"milestone": str(milestone.id), "due": "in 4 days"},
+    )
+    assert not edited.ephemeral and "saved" in edited.content
+    done = await run(world, "milestone done", world.volunteer, {"milestone": str(milestone.id)})
+    assert not done.ephemeral
+    assert (await stored(world, "Scan the letters")).done_at is not None

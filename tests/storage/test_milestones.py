@@ -95,9 +95,7 @@ async def test_list_by_entry_mine_and_upcoming(session: AsyncSession) -> None:
         session=session, guild_id=GUILD, entry_id=first.id, include_done=True
     )
     assert [m.title for m in by_entry] == ["Done", "Late"]
-    mine, _ = await milestones.list_milestones(
-        session=session, guild_id=GUILD, coordinator_id=COORDINATOR
-    )
+    mine, _ = await milestones.list_milestones(session=session, guild_id=GUILD, mine=COORDINATOR)
     assert [m.id for m in mine] == [late.id]
     week = await milestones.list_milestones(
         session=session, guild_id=GUILD, due_before=START + 7 * DAY
@@ -228,3 +226,32 @@ async def test_deleting_the_entry_deletes_its_milestones(session: AsyncSession) 
     await session.commit()
     assert await milestones.list_milestones(session=session, guild_id=GUILD) == ([], 0)
     assert await stages(session, milestone.id) == []
+
+
+async def test_who_adds_a_milestone_owns_it(session: AsyncSession) -> None:
+    entry = await new_entry(session)
+    own = await new_milestone(session, entry, due=START + DAY, coordinator=None, added_by=VOLUNTEER)
+    named = await new_milestone(
+        session, entry, due=START + 2 * DAY, title="Named", added_by=VOLUNTEER
+    )
+    imported = await new_milestone(session, entry, due=START + 3 * DAY, coordinator=None)
+    assert own.coordinator_id == VOLUNTEER  # no one named: the one who added it
+    assert named.coordinator_id == COORDINATOR
+    assert imported.coordinator_id is None  # added by no one: the coordinator role's
+    # The volunteer keeps the right to change what they added, even coordinated by another.
+    who = {"session": session, "guild_id": GUILD, "actor": milestones.Actor(VOLUNTEER)}
+    assert named.id is not None and own.id is not None
+    await milestones.edit_milestone(named.id, now=START, title="Renamed", **who)
+    await milestones.snooze(own.id, DAY, now=START, **who)
+    await milestones.mark_done(own.id, now=START, **who)
+    await milestones.remove_milestone(named.id, **who)
+    assert imported.id is not None
+    with pytest.raises(NotAllowed):
+        await milestones.mark_done(imported.id, now=START, **who)
+    await session.flush()
+    mine, total = await milestones.list_milestones(
+        session=session, guild_id=GUILD, mine=VOLUNTEER, include_done=True
+    )
+    assert [m.id for m in mine] == [own.id] and total == 1
+    theirs, _ = await milestones.list_milestones(session=session, guild_id=GUILD, mine=COORDINATOR)
+    assert theirs == []

@@ -34,7 +34,7 @@ async def test_add_plans_lead_and_due_stages(session: AsyncSession) -> None:
     await configure(session)
     entry = await new_entry(session)
     due = START + 10 * DAY
-    milestone = await new_milestone(session, entry, due=due)
+    milestone = await new_milestone(session, entry, due=due, added_by=VOLUNTEER)
     await session.commit()
     assert await fire_times(session, milestone.id) == {
         ("lead", 7 * 24 * 60): due - 7 * DAY,

@@ -84,7 +84,10 @@ async def new_milestone(
     title: str = "Deliver the first report",
     coordinator: int | None = COORDINATOR,
     now: datetime = START,
+    added_by: int | None = None,
 ) -> Milestone:
+    """A milestone added by `added_by` (None: by no one, as an import: then with no
+    coordinator it is the coordinator role's)."""
     assert entry.id is not None
     return await milestones.add_milestone(
         session=session,
@@ -93,7 +96,7 @@ async def new_milestone(
         title=title,
         due_at=due,
         coordinator_id=coordinator,
-        actor_id=VOLUNTEER,
+        actor_id=added_by,
         now=now,
     )
 
