@@ -42,6 +42,8 @@ SNOOZE_SECONDS = {
     86400: "reminder-snooze-day",
     604800: "reminder-snooze-week",
 }
+# The snooze's length as its button names it, for the answer.
+SNOOZE_DURATIONS = {3600: "duration-hour", 86400: "duration-day", 604800: "duration-week"}
 ACTION_ROWS = 5
 OPTIONS_PER_SELECT = 25
 MENTIONS_MAX = 100  # users, and roles, named in allowed_mentions
@@ -305,10 +307,26 @@ def render_done(title: str, locale: str) -> str:
     return t(locale, "milestone-done-notice", user_text(display_title(title, locale)))
 
 
-def render_snoozed(title: str, until: datetime, locale: str) -> str:
+def render_snoozed(title: str, until: datetime, seconds: int, locale: str) -> str:
     return t(
         locale,
         "milestone-snoozed-notice",
         user_text(display_title(title, locale)),
         timestamp(until, "R"),
+        t(locale, SNOOZE_DURATIONS[seconds]),
     )
+
+
+def render_already_done(title: str, locale: str) -> str:
+    return t(locale, "milestone-already-done", user_text(display_title(title, locale)))
+
+
+def milestone_button_ids(milestone_id: int) -> set[str]:
+    """The custom ids of one milestone's Done and Snooze buttons."""
+    return {done_id(milestone_id)} | {snooze_id(milestone_id, s) for s in SNOOZE_SECONDS}
+
+
+def render_marked_done(content: str, title: str, user_id: int, locale: str) -> str:
+    """A reminder message's text once someone pressed Done: who did, added at the end."""
+    line = t(locale, "reminder-done-by", user_text(display_title(title, locale)), f"<@{user_id}>")
+    return truncate(f"{content}\n{line}" if content else line, CONTENT)

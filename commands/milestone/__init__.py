@@ -23,12 +23,13 @@ from bot.render.milestones import (
     milestone_removed,
     milestone_summary,
 )
-from bot.render.reminders import render_done
+from bot.render.reminders import render_already_done, render_done
 from bot.ui import send_list
 from commands.common import NO_PINGS, bot_of, entry_autocomplete, read_due, wake_reminders
 from commands.milestone.access import (
     change_milestone,
     entry_names,
+    finish,
     milestone_autocomplete,
     milestone_id,
 )
@@ -164,18 +165,17 @@ async def done(
     interaction: discord.Interaction, milestone: app_commands.Range[str, 1, 100]
 ) -> None:
     """Mark a milestone done: no more reminders for it."""
-    bot = bot_of(interaction)
-    wanted = milestone_id(milestone)
-    finished = await change_milestone(
-        interaction,
-        lambda session, guild_id, actor: milestones.mark_done(
-            wanted, session=session, guild_id=guild_id, actor=actor, now=bot.clock.now()
-        ),
-    )
+    finished, already = await finish(interaction, milestone_id(milestone))
+    locale = user_locale(interaction)
+    if already:
+        await interaction.response.send_message(
+            render_already_done(finished.title, locale), ephemeral=True
+        )
+        return
     await interaction.response.send_message(
-        render_done(finished.title, user_locale(interaction)), allowed_mentions=NO_PINGS
+        render_done(finished.title, locale), allowed_mentions=NO_PINGS
     )
-    await wake_reminders(bot)
+    await wake_reminders(bot_of(interaction))
 
 
 @milestone_group.command(name="edit")

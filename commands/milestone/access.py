@@ -19,7 +19,7 @@ from bot.render.reminders import display_title
 from commands.common import bot_of
 from storage import search
 from storage.errors import InvalidInput, NotAllowed
-from storage.models import GuildSettings
+from storage.models import GuildSettings, Milestone
 from storage.services import entries, milestones
 from storage.services.milestones import Actor
 from storage.services.settings import effective_timezone, get_settings
@@ -116,3 +116,19 @@ async def milestone_autocomplete(
         )
         for m in shown
     ]
+
+
+async def finish(interaction: discord.Interaction, milestone_id: int) -> tuple[Milestone, bool]:
+    """Mark the milestone done as the member; and whether it already was (nothing changed)."""
+    bot = bot_of(interaction)
+
+    async def apply(session: AsyncSession, guild_id: int, actor: Actor) -> tuple[Milestone, bool]:
+        current = await milestones.get_milestone(milestone_id, session=session, guild_id=guild_id)
+        if current.done_at is not None:
+            return current, True
+        done = await milestones.mark_done(
+            milestone_id, session=session, guild_id=guild_id, actor=actor, now=bot.clock.now()
+        )
+        return done, False
+
+    return await change_milestone(interaction, apply)

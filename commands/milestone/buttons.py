@@ -18,11 +18,19 @@ import discord
 
 from bot.checks import guild_id_of
 from bot.errors import report
-from bot.i18n import user_locale
-from bot.render.reminders import SNOOZE_SECONDS, render_actions, render_done, render_snoozed
+from bot.i18n import channel_locale, user_locale
+from bot.render.reminders import (
+    SNOOZE_SECONDS,
+    milestone_button_ids,
+    render_actions,
+    render_already_done,
+    render_marked_done,
+    render_snoozed,
+)
 from commands.common import NO_PINGS, bot_of, wake_reminders
-from commands.milestone.access import change_milestone
+from commands.milestone.access import change_milestone, finish
 from storage.services import milestones
+from storage.services.settings import get_settings
 
 _SNOOZES = "|".join(str(seconds) for seconds in SNOOZE_SECONDS)
 
@@ -73,37 +81,57 @@ class ReminderButton(
             await report(interaction, error)
 
     async def _press(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        locale = user_locale(interaction)
         if self.snooze_seconds is None:
-            milestone = await change_milestone(
-                interaction,
-                lambda session, guild_id, actor: milestones.mark_done(
-                    self.milestone_id,
-                    session=session,
-                    guild_id=guild_id,
-                    actor=actor,
-                    now=bot.clock.now(),
-                ),
-            )
-            text = render_done(milestone.title, locale)
+            await self._done(interaction)
         else:
-            duration = timedelta(seconds=self.snooze_seconds)
-            milestone = await change_milestone(
-                interaction,
-                lambda session, guild_id, actor: milestones.snooze(
-                    self.milestone_id,
-                    duration,
-                    session=session,
-                    guild_id=guild_id,
-                    actor=actor,
-                    now=bot.clock.now(),
-                ),
+            await self._snooze(interaction, self.snooze_seconds)
+        await wake_reminders(bot_of(interaction))
+
+    async def _done(self, interaction: discord.Interaction) -> None:
+        """Done: the reminder message says who marked it done, and its buttons for this
+        milestone are disabled; pressed again, the member is told it already is."""
+        milestone, already = await finish(interaction, self.milestone_id)
+        locale = user_locale(interaction)
+        message = interaction.message
+        if already or message is None:
+            await interaction.response.send_message(
+                render_already_done(milestone.title, locale), ephemeral=True
             )
-            assert milestone.snoozed_until is not None
-            text = render_snoozed(milestone.title, milestone.snoozed_until, locale)
+            return
+        if not message.flags.ephemeral:  # a channel post: in the channel's language
+            bot = bot_of(interaction)
+            async with bot.database.sessions() as session:
+                guild = await get_settings(session=session, guild_id=milestone.guild_id)
+            locale = channel_locale(guild.locale, bot.settings.default_locale)
+        view = discord.ui.View.from_message(message, timeout=None)
+        pressed = milestone_button_ids(self.milestone_id)
+        for item in view.children:
+            if isinstance(item, discord.ui.Button) and item.custom_id in pressed:
+                item.disabled = True
+        view.stop()  # only displayed: presses reach the lasting ReminderButton
+        content = render_marked_done(message.content, milestone.title, interaction.user.id, locale)
+        await interaction.response.edit_message(
+            content=content, view=view, allowed_mentions=NO_PINGS
+        )
+
+    async def _snooze(self, interaction: discord.Interaction, seconds: int) -> None:
+        bot = bot_of(interaction)
+        milestone = await change_milestone(
+            interaction,
+            lambda session, guild_id, actor: milestones.snooze(
+                self.milestone_id,
+                timedelta(seconds=seconds),
+                session=session,
+                guild_id=guild_id,
+                actor=actor,
+                now=bot.clock.now(),
+            ),
+        )
+        assert milestone.snoozed_until is not None
+        text = render_snoozed(
+            milestone.title, milestone.snoozed_until, seconds, user_locale(interaction)
+        )
         await interaction.response.send_message(text, allowed_mentions=NO_PINGS)
-        await wake_reminders(bot)
 
 
 class ReminderPick(

@@ -35,8 +35,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import Entry, GuildSettings, Milestone, Reminder, ReminderKind, ReminderState
 from storage.services import planning
 
-# Delivered later than this after its time, a reminder says it is late.
-LATE_AFTER = timedelta(minutes=10)
+# Delivered later than this after its time, a reminder says it is late ("should have
+# arrived at …"): a coordinator must know the reminder is not on time.
+LATE_AFTER = timedelta(minutes=1)
 # A row left `sending` this long is resent (same nonce); Discord keeps nonces ~10 minutes.
 LEASE = timedelta(minutes=1)
 CLAIM_LIMIT = 500

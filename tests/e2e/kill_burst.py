@@ -34,8 +34,8 @@ SUCCESS = {
     "approve": "You approved",
     "reject": "You rejected",
     "add": "added to",
-    "done": "is done: no more reminders",
-    "snooze": "Snoozed:",
+    "done": "marked done by",
+    "snooze": "Snoozed for",
 }
 # Refusals that are right answers here: the action was already taken (its earlier
 # attempt committed, though its answer was lost with the process).

@@ -260,8 +260,15 @@ async def test_reminder_pings_the_coordinator_and_done_stops_it(
     assert (await stored(world, "Final report")).done_at is None
 
     done = await click(world, world.volunteer, reminder, f"ms:done:{milestone.id}")
-    assert "no more reminders" in done.content and not world.double.pings(done)
+    # The reminder itself says who marked it done, and its buttons are disabled.
+    assert done.id == reminder.id
+    edited = world.double.store.by_id[reminder.id]
+    assert f"“Final report” marked done by <@{world.volunteer.id}>" in edited.content
+    assert all(c.get("disabled") for c in edited.walk_components() if c.get("custom_id"))
     assert (await stored(world, "Final report")).done_at is not None
+    # Done again (a disabled button cannot be pressed; the command can be typed): said so.
+    again = await run(world, "milestone done", world.volunteer, {"milestone": str(milestone.id)})
+    assert again.ephemeral and "“Final report” is already done." in again.content
     clock.advance(2 * DAY)  # past the due time
     await world.bot.waker.run_all()
     assert unseen(world) == []
@@ -270,7 +277,7 @@ async def test_reminder_pings_the_coordinator_and_done_stops_it(
 async def test_snooze_moves_the_next_reminder(world: World, clock: FixedClock) -> None:
     milestone, reminder = await first_reminder(world, clock, "Grant report", world.volunteer)
     snoozed = await click(world, world.volunteer, reminder, f"ms:snooze:{milestone.id}:86400")
-    assert "Snoozed" in snoozed.content
+    assert "Snoozed for 1 day" in snoozed.content
     clock.advance(DAY - timedelta(minutes=5))  # past the due time, not yet the snooze's end
     await world.bot.waker.run_all()
     assert unseen(world) == []
@@ -287,7 +294,7 @@ async def test_buttons_work_after_a_restart(
     await stop_bot(world.bot, world.bot_task)
     world.bot, world.bot_task = await start_bot(world.double, e2e_db_url, clock=clock)
     done = await click(world, world.volunteer, reminder, f"ms:done:{milestone.id}")
-    assert "no more reminders" in done.content
+    assert "marked done by" in done.content
     assert (await stored(world, "Survives")).done_at is not None
 
 
@@ -327,7 +334,7 @@ async def test_after_downtime_each_reminder_arrives_once_marked_late(
     actions = (await picked.response()).message
     assert actions.ephemeral and "Step 3" in actions.content
     done = await click(world, world.volunteer, actions, f"ms:done:{step.id}")
-    assert "no more reminders" in done.content
+    assert "marked done by" in done.content
     assert (await stored(world, "Step 3")).done_at is not None
 
 

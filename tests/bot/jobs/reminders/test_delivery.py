@@ -223,3 +223,22 @@ async def _due_stage(database: Database, milestone: Milestone) -> int:
         ).one()
     assert row is not None
     return row
+
+
+async def test_more_than_a_minute_late_or_missed_while_down_says_so(
+    database: Database, sender: DedupingSender, clock: FixedClock
+) -> None:
+    due = START + 10 * DAY
+    await setup(database, due)
+    dispatcher = ReminderDispatcher(database, sender)
+    first = due - 7 * DAY
+    await run(dispatcher, clock, first - timedelta(minutes=5))  # running before it fell due
+    await run(dispatcher, clock, first + timedelta(seconds=30))  # half a minute: on time
+    assert "should have arrived" not in str(sender.sent[-1][1])
+    await run(dispatcher, clock, due - DAY + timedelta(minutes=2))  # two minutes: late
+    assert f"should have arrived at <t:{int((due - DAY).timestamp())}:F>" in str(sender.sent[-1][1])
+
+    # A bot that starts 20 s after the due time was not running when it fell due: late.
+    restarted = ReminderDispatcher(database, sender)
+    await run(restarted, clock, due + timedelta(seconds=20))
+    assert f"should have arrived at <t:{int(due.timestamp())}:F>" in str(sender.sent[-1][1])
