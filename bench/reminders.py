@@ -55,13 +55,14 @@ async def seed(database: Database, count: int, spread: float) -> datetime:
     start = now + timedelta(seconds=1.5)
     async with database.transaction() as session:
         await update_settings(
-            session=session, guild_id=GUILD, actor_id=None, reminder_channel_id=CHANNEL
+            session=session, guild_id=GUILD, actor_id=None, now=now, reminder_channel_id=CHANNEL
         )
         entry = await entries.create_entry(
             EntryInput.parse(kind="alliance", name="Bench", area="content", steward="volunteers"),
             session=session,
             guild_id=GUILD,
             actor_id=None,
+            now=now,
         )
         for number in range(count):
             due = start + timedelta(seconds=spread * number / max(1, count - 1))

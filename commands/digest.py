@@ -157,6 +157,7 @@ async def off_command(interaction: discord.Interaction, channel: discord.TextCha
             guild_id=guild.guild_id,
             channel_id=channel.id,
             actor_id=interaction.user.id,
+            now=bot_of(interaction).clock.now(),
         )
     await interaction.response.send_message(
         t(user_locale(interaction), "digest-off-done", channel.id), ephemeral=True

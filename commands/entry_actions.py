@@ -82,6 +82,7 @@ class EditModal(discord.ui.Modal):
                 session=session,
                 guild_id=guild_id,
                 actor_id=interaction.user.id,
+                now=bot.clock.now(),
             )
         await interaction.response.send_message(
             t(user_locale(interaction), "edit-saved", entry.name), ephemeral=True
@@ -121,6 +122,7 @@ async def decide(
             guild_id=guild_id,
             actor_id=interaction.user.id,
             reason=reason,
+            now=bot.clock.now(),
         )
     assert entry.decided_at is not None
     bot.wake(REVIEWS, entry.decided_at + proposals.POST_GRACE)

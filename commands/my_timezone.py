@@ -24,8 +24,11 @@ async def my_timezone(
 ) -> None:
     """Set the time zone your dates are read in."""
     zone = name.strip() if name else None
-    async with bot_of(interaction).database.transaction() as session:
-        await set_user_timezone(session=session, user_id=interaction.user.id, timezone=zone)
+    bot = bot_of(interaction)
+    async with bot.database.transaction() as session:
+        await set_user_timezone(
+            session=session, user_id=interaction.user.id, timezone=zone, now=bot.clock.now()
+        )
     locale = user_locale(interaction)
     text = t(locale, "my-timezone-set", zone) if zone else t(locale, "my-timezone-cleared")
     await interaction.response.send_message(text, ephemeral=True)

@@ -170,6 +170,7 @@ async def set_guidelines(
             session=session,
             guild_id=guild_id,
             actor_id=interaction.user.id,
+            now=bot_of(interaction).clock.now(),
             guidelines_text=text.strip(),
             guidelines_url=links[0] if links else None,
         )

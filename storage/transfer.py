@@ -149,7 +149,13 @@ def parse_rows(text: str, fmt: str) -> list[ImportRow]:
 
 
 async def import_entries(
-    text: str, fmt: str, *, session: AsyncSession, guild_id: int, actor_id: int | None
+    text: str,
+    fmt: str,
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor_id: int | None,
+    now: datetime,
 ) -> ImportReport:
     """Create the file's entries the guild lacks, audited as `actor_id`'s.
 
@@ -167,21 +173,23 @@ async def import_entries(
             report.skipped_names.append(row.name)
             continue
         entry = await entries.create_entry(
-            row, session=session, guild_id=guild_id, actor_id=actor_id
+            row, session=session, guild_id=guild_id, actor_id=actor_id, now=now
         )
         extras = {name: getattr(row, name) for name in _EXTRA_FIELDS}
         if any(extras.values()):
             # The same audited write as any edit; "edit" is an action the history can show.
             await entries.apply_changes(
-                entry, extras, session=session, actor_id=actor_id, action="edit"
+                entry, extras, session=session, actor_id=actor_id, action="edit", now=now
             )
         report.created += 1
     return report
 
 
 async def import_examples(
-    *, session: AsyncSession, guild_id: int, actor_id: int | None = None
+    *, session: AsyncSession, guild_id: int, actor_id: int | None = None, now: datetime
 ) -> ImportReport:
     """The source document's examples, shipped as `storage/data/examples.json`."""
     text = await asyncio.to_thread(EXAMPLES_PATH.read_text, encoding="utf-8")
-    return await import_entries(text, "json", session=session, guild_id=guild_id, actor_id=actor_id)
+    return await import_entries(
+        text, "json", session=session, guild_id=guild_id, actor_id=actor_id, now=now
+    )

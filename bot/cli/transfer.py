@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
@@ -38,14 +39,15 @@ async def _import(
     database = Database(settings.database_url, sqlite_busy_timeout_ms=CLI_BUSY_TIMEOUT_MS)
     try:
         await database.upgrade()
+        now = datetime.now(UTC)  # the real clock, at the edge: the CLI has no bot
         async with database.transaction() as session:
             if content is None:
                 return await transfer.import_examples(
-                    session=session, guild_id=args.guild, actor_id=args.as_user
+                    session=session, guild_id=args.guild, actor_id=args.as_user, now=now
                 )
             text, fmt = content
             return await transfer.import_entries(
-                text, fmt, session=session, guild_id=args.guild, actor_id=args.as_user
+                text, fmt, session=session, guild_id=args.guild, actor_id=args.as_user, now=now
             )
     finally:
         await database.dispose()

@@ -92,11 +92,14 @@ class Sandbox(Chat):
                 session=session,
                 guild_id=self.guild.id,
                 actor_id=self.moderator.id,
+                now=bot.clock.now(),
                 review_channel_id=self.review.id,
                 reminder_channel_id=self.reminders.id,
                 moderator_role_id=self.moderator.roles[0].id,
             )
-            report = await transfer.import_examples(session=session, guild_id=self.guild.id)
+            report = await transfer.import_examples(
+                session=session, guild_id=self.guild.id, now=bot.clock.now()
+            )
         self._bot_task = asyncio.create_task(bot.start(settings.discord_token))
         await self.double.wait_until_ready(READY_TIMEOUT)
         # is_ready() changes nothing on the double, so there is no signal to wait on: poll.

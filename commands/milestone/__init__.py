@@ -231,12 +231,15 @@ async def remove(
     interaction: discord.Interaction, milestone: app_commands.Range[str, 1, 100]
 ) -> None:
     """Remove a milestone and its reminders."""
+    bot = bot_of(interaction)
     wanted = milestone_id(milestone)
 
     async def apply(session: AsyncSession, guild_id: int, actor: Actor) -> tuple[str, str]:
         gone = await milestones.get_milestone(wanted, session=session, guild_id=guild_id)
         entry = await entries.get_entry(gone.entry_id, session=session, guild_id=guild_id)
-        await milestones.remove_milestone(wanted, session=session, guild_id=guild_id, actor=actor)
+        await milestones.remove_milestone(
+            wanted, session=session, guild_id=guild_id, actor=actor, now=bot.clock.now()
+        )
         return gone.title, entry.name
 
     title, entry_name = await change_milestone(interaction, apply)

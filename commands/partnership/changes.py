@@ -111,6 +111,7 @@ async def _change_status(
             session=session,
             guild_id=guild_id,
             actor_id=interaction.user.id,
+            now=bot_of(interaction).clock.now(),
             **texts,
         )
     locale = user_locale(interaction)
@@ -152,7 +153,12 @@ async def model(
         require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
         updated = await entries.set_model(
-            found.id, model, session=session, guild_id=guild_id, actor_id=interaction.user.id
+            found.id,
+            model,
+            session=session,
+            guild_id=guild_id,
+            actor_id=interaction.user.id,
+            now=bot_of(interaction).clock.now(),
         )
     key = "model-marked" if updated.is_model else "model-unmarked"
     await interaction.response.send_message(

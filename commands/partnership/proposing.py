@@ -88,7 +88,11 @@ class ConfirmProposal(View):
         bot = bot_of(interaction)
         async with bot.database.transaction() as session:
             entry = await entries.create_entry(
-                self.data, session=session, guild_id=guild_id, actor_id=interaction.user.id
+                self.data,
+                session=session,
+                guild_id=guild_id,
+                actor_id=interaction.user.id,
+                now=bot.clock.now(),
             )
             # The decision is told to the proposer later, by DM, in their language.
             await remember_locale(

@@ -10,7 +10,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditEvent, Entry
-from storage.types import utcnow
 
 AUDITED_FIELDS = (
     "kind",
@@ -59,13 +58,14 @@ async def record(
     entry_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    now: datetime,
 ) -> AuditEvent:
     event = AuditEvent(
         guild_id=guild_id,
         entry_id=entry_id,
         actor_id=actor_id,
         action=action,
-        at=utcnow(),
+        at=now,
         before=before,
         after=after,
     )

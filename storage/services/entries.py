@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +15,6 @@ from storage.models import Entry, Status, Support
 from storage.schemas import OUTCOMES_MAX, REASON_MAX, EntryInput, EntryUpdate
 from storage.services import audit, milestones
 from storage.text import fold, search_document
-from storage.types import utcnow
 
 # Moves a moderator may make with /partnership status (decisions on proposals go through decide()).
 TRANSITIONS: dict[Status, set[Status]] = {
@@ -45,11 +45,15 @@ async def find_by_name(
 
 
 async def create_entry(
-    data: EntryInput, *, session: AsyncSession, guild_id: int, actor_id: int | None
+    data: EntryInput,
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor_id: int | None,
+    now: datetime,
 ) -> Entry:
     if await find_by_name(session=session, guild_id=guild_id, name=data.name):
         raise DuplicateName(data.name)
-    now = utcnow()
     entry = Entry(
         guild_id=guild_id,
         kind=data.kind,
@@ -82,8 +86,9 @@ async def create_entry(
         actor_id=actor_id,
         entry_id=entry.id,
         after=audit.snapshot(entry),
+        now=now,
     )
-    await milestones.sync_reporting_milestone(entry, session=session)
+    await milestones.sync_reporting_milestone(entry, session=session, now=now)
     return entry
 
 
@@ -156,6 +161,7 @@ async def apply_changes(
     session: AsyncSession,
     actor_id: int | None,
     action: str,
+    now: datetime,
 ) -> Entry:
     """Write changes to an entry with one audit event; a no-op writes nothing."""
     before = audit.snapshot(entry)
@@ -166,7 +172,7 @@ async def apply_changes(
     changed_before, changed_after = audit.diff(before, after)
     if not changed_after:
         return entry
-    entry.updated_at = utcnow()
+    entry.updated_at = now
     session.add(entry)
     name = entry.name  # the failed flush rolls back and expires the entry: read it first
     try:
@@ -181,6 +187,7 @@ async def apply_changes(
         entry_id=entry.id,
         before=changed_before,
         after=changed_after,
+        now=now,
     )
     return entry
 
@@ -192,6 +199,7 @@ async def update_entry(
     session: AsyncSession,
     guild_id: int,
     actor_id: int | None,
+    now: datetime,
 ) -> Entry:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     values = changes.model_dump(exclude_unset=True)
@@ -205,8 +213,10 @@ async def update_entry(
     measures = values.get("success_measures", entry.success_measures)
     if kind == "partnership" and not measures:
         raise InvalidInput("success_measures", "error-measures-required")
-    entry = await apply_changes(entry, values, session=session, actor_id=actor_id, action="edit")
-    await milestones.sync_reporting_milestone(entry, session=session)
+    entry = await apply_changes(
+        entry, values, session=session, actor_id=actor_id, action="edit", now=now
+    )
+    await milestones.sync_reporting_milestone(entry, session=session, now=now)
     return entry
 
 
@@ -218,6 +228,7 @@ async def decide(
     guild_id: int,
     actor_id: int,
     reason: str | None = None,
+    now: datetime,
 ) -> Entry:
     """Approve or reject a proposal. Exactly one of two concurrent deciders wins.
 
@@ -230,7 +241,6 @@ async def decide(
         raise InvalidInput("rejection_reason", "error-too-long", REASON_MAX, len(reason))
     entry = await get_entry(entry_id, session=session, guild_id=guild_id)
     before = audit.snapshot(entry)
-    now = utcnow()
     new_status = Status.ACTIVE if approve else Status.REJECTED
     result = await session.exec(
         sa.update(Entry)
@@ -260,6 +270,7 @@ async def decide(
         entry_id=entry_id,
         before=changed_before,
         after=changed_after,
+        now=now,
     )
     return entry
 
@@ -278,6 +289,7 @@ async def change_status(
     actor_id: int,
     outcomes: str | None = None,
     lessons: str | None = None,
+    now: datetime,
 ) -> Entry:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     current = Status(entry.status)
@@ -290,15 +302,23 @@ async def change_status(
             if len(value) > OUTCOMES_MAX:
                 raise InvalidInput(field, "error-too-long", OUTCOMES_MAX, len(value))
             changes[field] = value.strip() or None
-    return await apply_changes(entry, changes, session=session, actor_id=actor_id, action="status")
+    return await apply_changes(
+        entry, changes, session=session, actor_id=actor_id, action="status", now=now
+    )
 
 
 async def set_model(
-    entry_id: int, is_model: bool, *, session: AsyncSession, guild_id: int, actor_id: int
+    entry_id: int,
+    is_model: bool,
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    actor_id: int,
+    now: datetime,
 ) -> Entry:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     return await apply_changes(
-        entry, {"is_model": is_model}, session=session, actor_id=actor_id, action="model"
+        entry, {"is_model": is_model}, session=session, actor_id=actor_id, action="model", now=now
     )
 
 
@@ -337,7 +357,7 @@ async def supporters(*, session: AsyncSession, guild_id: int, entry_id: int) -> 
 
 
 async def delete_entry(
-    entry_id: int, *, session: AsyncSession, guild_id: int, actor_id: int | None
+    entry_id: int, *, session: AsyncSession, guild_id: int, actor_id: int | None, now: datetime
 ) -> None:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     await audit.record(
@@ -347,6 +367,7 @@ async def delete_entry(
         actor_id=actor_id,
         entry_id=entry_id,
         before=audit.snapshot(entry),
+        now=now,
     )
     await session.delete(entry)
     await session.flush()

@@ -21,7 +21,6 @@ from storage.models import Entry, EntryKind, Milestone, ReminderState
 from storage.schemas import _clean
 from storage.services import audit, planning
 from storage.services.settings import get_settings
-from storage.types import utcnow
 
 TITLE_MAX = 200
 SOURCE_MANUAL = "manual"
@@ -70,15 +69,16 @@ async def _save(
     *,
     session: AsyncSession,
     actor_id: int | None,
-    now: datetime | None,
+    now: datetime,
+    delete: bool = False,
     before: dict[str, Any] | None = None,
 ) -> None:
-    """Write the milestone (`now` None: delete it) with its audit event: what changed."""
-    after = _snapshot(milestone) if now is not None else None
+    """Write the milestone (or delete it) with its audit event: what changed."""
+    after = _snapshot(milestone) if not delete else None
     if before is not None and after is not None:
         before, after = audit.diff(before, after)
         before["id"] = after["id"] = milestone.id
-    if now is None:
+    if delete:
         await session.delete(milestone)  # its stages go with it (ON DELETE CASCADE)
     else:
         milestone.updated_at = now
@@ -94,6 +94,7 @@ async def _save(
         entry_id=milestone.entry_id,
         before=before,
         after=after,
+        now=now,
     )
 
 
@@ -307,29 +308,32 @@ async def snooze(
 
 
 async def remove_milestone(
-    milestone_id: int, *, session: AsyncSession, guild_id: int, actor: Actor
+    milestone_id: int, *, session: AsyncSession, guild_id: int, actor: Actor, now: datetime
 ) -> None:
     milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
     if milestone.source == SOURCE_REPORTING:
         raise InvalidInput("milestone", "milestone-follows-entry")
-    await _delete(milestone, session=session, actor_id=actor.user_id)
+    await _delete(milestone, session=session, actor_id=actor.user_id, now=now)
 
 
-async def _delete(milestone: Milestone, *, session: AsyncSession, actor_id: int | None) -> None:
+async def _delete(
+    milestone: Milestone, *, session: AsyncSession, actor_id: int | None, now: datetime
+) -> None:
     before = _snapshot(milestone)
     action = "milestone-remove"
-    await _save(milestone, action, session=session, actor_id=actor_id, now=None, before=before)
+    await _save(
+        milestone, action, session=session, actor_id=actor_id, now=now, delete=True, before=before
+    )
 
 
 async def sync_reporting_milestone(
-    entry: Entry, *, session: AsyncSession, now: datetime | None = None
+    entry: Entry, *, session: AsyncSession, now: datetime
 ) -> Milestone | None:
     """Keep a partnership's reporting date as a milestone: created, moved or removed with it.
 
     A new date starts a new cycle (done and snooze are cleared). A date already past
     when it is set gets the milestone but no reminders: imported history is not news.
     """
-    now = now or utcnow()
     assert entry.id is not None
     mine = Milestone.entry_id == entry.id, Milestone.source == SOURCE_REPORTING
     statement = select(Milestone).where(Milestone.guild_id == entry.guild_id, *mine)
@@ -337,7 +341,7 @@ async def sync_reporting_milestone(
     due = entry.reporting_due_at if entry.kind == EntryKind.PARTNERSHIP else None
     if due is None:
         if milestone is not None:
-            await _delete(milestone, session=session, actor_id=None)
+            await _delete(milestone, session=session, actor_id=None, now=now)
         return None
     if milestone is not None and milestone.due_at == due:
         return milestone

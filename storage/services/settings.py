@@ -17,7 +17,6 @@ from storage.errors import InvalidInput
 from storage.models import GuildSettings, UserSettings
 from storage.services import audit, planning
 from storage.text import fold
-from storage.types import utcnow
 
 SETTABLE = {
     "moderator_role_id",
@@ -124,7 +123,7 @@ async def update_settings(
     session: AsyncSession,
     guild_id: int,
     actor_id: int | None,
-    now: datetime | None = None,
+    now: datetime,
     languages: Collection[str] = (),
     **changes: Any,
 ) -> GuildSettings:
@@ -156,7 +155,7 @@ async def update_settings(
     before = {key: getattr(settings, key) for key in changes}
     for key, value in changes.items():
         setattr(settings, key, value)
-    settings.updated_at = utcnow()
+    settings.updated_at = now
     session.add(settings)
     await session.flush()
     await audit.record(
@@ -166,9 +165,10 @@ async def update_settings(
         actor_id=actor_id,
         before={k: str(v) if v is not None else None for k, v in before.items()},
         after={k: str(v) if v is not None else None for k, v in changes.items()},
+        now=now,
     )
     if LEAD_FIELD in changes and before[LEAD_FIELD] != (settings.reminder_lead_minutes):
-        await planning.replan_lead_times(settings, now or utcnow(), session=session)
+        await planning.replan_lead_times(settings, now, session=session)
     return settings
 
 
@@ -200,10 +200,12 @@ async def remember_locale(
         session.add(user)
 
 
-async def set_user_timezone(*, session: AsyncSession, user_id: int, timezone: str | None) -> None:
+async def set_user_timezone(
+    *, session: AsyncSession, user_id: int, timezone: str | None, now: datetime
+) -> None:
     if timezone is not None:
         check_timezone(timezone)
     user = await session.get(UserSettings, user_id) or UserSettings(user_id=user_id)
     user.timezone = timezone
-    user.updated_at = utcnow()
+    user.updated_at = now
     session.add(user)

@@ -113,7 +113,7 @@ async def world(e2e_db_url: str) -> AsyncIterator[World]:
     await double.start()
     bot, task = await start_bot(double, e2e_db_url)
     async with bot.database.transaction() as session:
-        await transfer.import_examples(session=session, guild_id=guild.id)
+        await transfer.import_examples(session=session, guild_id=guild.id, now=bot.clock.now())
     state = World(
         double,
         bot,

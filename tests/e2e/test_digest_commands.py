@@ -111,6 +111,7 @@ async def test_defaults_are_the_servers_and_replies_in_members_language(
             timezone="America/Bogota",
             locale="es",
             languages=["en", "es"],
+            now=clock.now(),
         )
     response = await run(
         world,
@@ -148,7 +149,11 @@ async def test_only_moderators(world: World) -> None:
     role = world.guild.add_role("Partnership team")
     async with world.bot.database.transaction() as session:
         await settings.update_settings(
-            session=session, guild_id=world.guild.id, actor_id=None, moderator_role_id=role.id
+            session=session,
+            guild_id=world.guild.id,
+            actor_id=None,
+            moderator_role_id=role.id,
+            now=world.bot.clock.now(),
         )
     team_member = world.guild.add_member("Eli", roles=[role])
     response = await set_up(world, world.general, member=team_member)
@@ -226,6 +231,7 @@ async def test_long_digest_preview_shows_its_first_message(world: World, clock: 
                 session=session,
                 guild_id=world.guild.id,
                 actor_id=None,
+                now=clock.now(),
             )
     await set_up(world, world.general)
     clock.set(SLOT)

@@ -91,6 +91,7 @@ async def _add_networks(world: World, kind_of_place: str, count: int) -> None:
                 session=session,
                 guild_id=world.guild.id,
                 actor_id=None,
+                now=world.bot.clock.now(),
             )
 
 
@@ -243,6 +244,7 @@ async def test_mentions_in_names_ping_nobody(world: World) -> None:
             session=session,
             guild_id=world.guild.id,
             actor_id=None,
+            now=world.bot.clock.now(),
         )
     ix = await world.double.slash(
         world.volunteer, "partnership search", {"query": "party"}, channel=world.general
@@ -281,6 +283,7 @@ async def test_an_entry_at_every_limit_still_fits_one_embed(world: World) -> Non
             session=session,
             guild_id=world.guild.id,
             actor_id=world.volunteer.id,
+            now=world.bot.clock.now(),
         )
         await entries.change_status(
             entry.id,
@@ -290,6 +293,7 @@ async def test_an_entry_at_every_limit_still_fits_one_embed(world: World) -> Non
             actor_id=world.moderator.id,
             outcomes="o" * 1000,
             lessons="l" * 1000,
+            now=world.bot.clock.now(),
         )
     ix = await world.double.slash(world.volunteer, "partnership show", {"entry": str(entry.id)})
     embed = (await ix.response()).message.embeds[0]

@@ -65,7 +65,11 @@ async def database_free(world: World) -> None:
     async def write() -> None:
         async with world.bot.database.transaction() as session:
             await settings.update_settings(
-                session=session, guild_id=world.other_guild.id, actor_id=None, followthrough_days=9
+                session=session,
+                guild_id=world.other_guild.id,
+                actor_id=None,
+                followthrough_days=9,
+                now=world.bot.clock.now(),
             )
 
     await asyncio.wait_for(write(), 1.0)
@@ -148,6 +152,7 @@ async def test_review_post_survives_a_5xx_burst_once_in_sane_time(world: World) 
             session=session,
             guild_id=world.guild.id,
             actor_id=world.volunteer.id,
+            now=world.bot.clock.now(),
         )
     # discord.py retries 500 and 502 itself (after 1 s, then 3 s); the bot resends after 503.
     for status in (500, 502, 503):
@@ -191,6 +196,7 @@ async def reminder_due(world: World, clock: FixedClock) -> int:
             guild_id=world.guild.id,
             actor_id=None,
             reminder_channel_id=world.reminders.id,
+            now=clock.now(),
         )
         entry = await stored(world, "Wiki-to-print")
         assert entry is not None

@@ -58,8 +58,9 @@ async def seed(database: Database, casts: list[Cast], start: datetime) -> dateti
                 actor_id=None,
                 review_channel_id=cast.review.id,
                 reminder_channel_id=cast.reminders.id,
+                now=start,
             )
-            await transfer.import_examples(session=session, guild_id=guild_id)
+            await transfer.import_examples(session=session, guild_id=guild_id, now=start)
             entry = await entries.find_by_name(session=session, guild_id=guild_id, name=ENTRY)
             assert entry is not None
             for number in range(MILESTONES_PER_GUILD):

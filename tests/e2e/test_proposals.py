@@ -208,6 +208,7 @@ async def test_a_decision_left_untold_by_a_crash_is_told_later_once(world: World
             session=session,
             guild_id=world.guild.id,
             actor_id=world.moderator.id,
+            now=world.bot.clock.now(),
         )
     reviews = world.bot.reviews
     later = datetime.now(UTC) + proposals.POST_GRACE + timedelta(seconds=1)

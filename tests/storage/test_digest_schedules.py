@@ -67,7 +67,7 @@ async def test_setup_is_an_upsert_per_channel_and_audited(session: AsyncSession)
 async def test_disable_and_enable_again(session: AsyncSession) -> None:
     await setup(session)
     off = await digest.disable_digest(
-        session=session, guild_id=GUILD, channel_id=CHANNEL, actor_id=MODERATOR
+        session=session, guild_id=GUILD, channel_id=CHANNEL, actor_id=MODERATOR, now=NOW
     )
     assert not off.enabled and off.next_run_at is None and not off.notice_pending
     last = (
@@ -77,7 +77,7 @@ async def test_disable_and_enable_again(session: AsyncSession) -> None:
     assert (last.before or {})["enabled"] is True and (last.after or {})["enabled"] is False
     with pytest.raises(NotFound):
         await digest.disable_digest(
-            session=session, guild_id=OTHER_GUILD, channel_id=CHANNEL, actor_id=MODERATOR
+            session=session, guild_id=OTHER_GUILD, channel_id=CHANNEL, actor_id=MODERATOR, now=NOW
         )
     on = await setup(session)
     assert on.enabled and on.disabled_reason is None and on.next_run_at is not None

@@ -28,6 +28,7 @@ async def test_create_and_read_back_utc(session: AsyncSession) -> None:
         session=session,
         guild_id=GUILD,
         actor_id=VOLUNTEER,
+        now=datetime.now(UTC),
     )
     await session.commit()
     session.expunge_all()
@@ -41,21 +42,35 @@ async def test_create_and_read_back_utc(session: AsyncSession) -> None:
 
 async def test_names_unique_per_guild_case_and_accent_insensitive(session: AsyncSession) -> None:
     await entries.create_entry(
-        entry_input(name="Educación Abierta"), session=session, guild_id=GUILD, actor_id=1
+        entry_input(name="Educación Abierta"),
+        session=session,
+        guild_id=GUILD,
+        actor_id=1,
+        now=datetime.now(UTC),
     )
     with pytest.raises(DuplicateName):
         await entries.create_entry(
-            entry_input(name="  EDUCACION   abierta "), session=session, guild_id=GUILD, actor_id=1
+            entry_input(name="  EDUCACION   abierta "),
+            session=session,
+            guild_id=GUILD,
+            actor_id=1,
+            now=datetime.now(UTC),
         )
     # The same name in another guild is fine.
     other = await entries.create_entry(
-        entry_input(name="Educación Abierta"), session=session, guild_id=OTHER_GUILD, actor_id=1
+        entry_input(name="Educación Abierta"),
+        session=session,
+        guild_id=OTHER_GUILD,
+        actor_id=1,
+        now=datetime.now(UTC),
     )
     assert other.id is not None
 
 
 async def test_other_guild_cannot_read_or_write(session: AsyncSession) -> None:
-    entry = await entries.create_entry(entry_input(), session=session, guild_id=GUILD, actor_id=1)
+    entry = await entries.create_entry(
+        entry_input(), session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+    )
     with pytest.raises(NotFound):
         await entries.get_entry(entry.id, session=session, guild_id=OTHER_GUILD)
     with pytest.raises(NotFound):
@@ -65,10 +80,16 @@ async def test_other_guild_cannot_read_or_write(session: AsyncSession) -> None:
             session=session,
             guild_id=OTHER_GUILD,
             actor_id=1,
+            now=datetime.now(UTC),
         )
     with pytest.raises(NotFound):
         await entries.decide(
-            entry.id, approve=True, session=session, guild_id=OTHER_GUILD, actor_id=1
+            entry.id,
+            approve=True,
+            session=session,
+            guild_id=OTHER_GUILD,
+            actor_id=1,
+            now=datetime.now(UTC),
         )
 
 
@@ -102,13 +123,16 @@ def test_control_characters_are_dropped() -> None:
 
 
 async def test_update_is_audited_with_before_and_after(session: AsyncSession) -> None:
-    entry = await entries.create_entry(entry_input(), session=session, guild_id=GUILD, actor_id=1)
+    entry = await entries.create_entry(
+        entry_input(), session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+    )
     await entries.update_entry(
         entry.id,
         EntryUpdate.parse(summary="New summary", area="outreach"),
         session=session,
         guild_id=GUILD,
         actor_id=MODERATOR,
+        now=datetime.now(UTC),
     )
     events = await audit.history(session=session, guild_id=GUILD, entry_id=entry.id)
     assert [e.action for e in events] == ["edit", "create"]
@@ -122,15 +146,24 @@ async def test_update_is_audited_with_before_and_after(session: AsyncSession) ->
         session=session,
         guild_id=GUILD,
         actor_id=1,
+        now=datetime.now(UTC),
     )
     assert len(await audit.history(session=session, guild_id=GUILD, entry_id=entry.id)) == 2
 
 
 async def test_reject_needs_reason_and_decides_once(session: AsyncSession) -> None:
-    entry = await entries.create_entry(entry_input(), session=session, guild_id=GUILD, actor_id=1)
+    entry = await entries.create_entry(
+        entry_input(), session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+    )
     with pytest.raises(InvalidInput):
         await entries.decide(
-            entry.id, approve=False, session=session, guild_id=GUILD, actor_id=MODERATOR, reason=" "
+            entry.id,
+            approve=False,
+            session=session,
+            guild_id=GUILD,
+            actor_id=MODERATOR,
+            reason=" ",
+            now=datetime.now(UTC),
         )
     decided = await entries.decide(
         entry.id,
@@ -139,24 +172,37 @@ async def test_reject_needs_reason_and_decides_once(session: AsyncSession) -> No
         guild_id=GUILD,
         actor_id=MODERATOR,
         reason="Out of scope",
+        now=datetime.now(UTC),
     )
     assert decided.status == Status.REJECTED
     assert decided.rejection_reason == "Out of scope"
     with pytest.raises(AlreadyDecided):
-        await entries.decide(entry.id, approve=True, session=session, guild_id=GUILD, actor_id=2)
+        await entries.decide(
+            entry.id,
+            approve=True,
+            session=session,
+            guild_id=GUILD,
+            actor_id=2,
+            now=datetime.now(UTC),
+        )
 
 
 async def test_two_moderators_at_once_exactly_one_wins(database: Database) -> None:
     async with database.transaction() as session:
         entry = await entries.create_entry(
-            entry_input(), session=session, guild_id=GUILD, actor_id=1
+            entry_input(), session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
         )
 
     async def decide(actor: int) -> str:
         try:
             async with database.transaction() as session:
                 await entries.decide(
-                    entry.id, approve=True, session=session, guild_id=GUILD, actor_id=actor
+                    entry.id,
+                    approve=True,
+                    session=session,
+                    guild_id=GUILD,
+                    actor_id=actor,
+                    now=datetime.now(UTC),
                 )
             return "won"
         except AlreadyDecided:
@@ -167,13 +213,25 @@ async def test_two_moderators_at_once_exactly_one_wins(database: Database) -> No
 
 
 async def test_status_transitions(session: AsyncSession) -> None:
-    entry = await entries.create_entry(entry_input(), session=session, guild_id=GUILD, actor_id=1)
+    entry = await entries.create_entry(
+        entry_input(), session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+    )
     with pytest.raises(InvalidTransition):
         await entries.change_status(
-            entry.id, Status.COMPLETED, session=session, guild_id=GUILD, actor_id=1
+            entry.id,
+            Status.COMPLETED,
+            session=session,
+            guild_id=GUILD,
+            actor_id=1,
+            now=datetime.now(UTC),
         )
     await entries.decide(
-        entry.id, approve=True, session=session, guild_id=GUILD, actor_id=MODERATOR
+        entry.id,
+        approve=True,
+        session=session,
+        guild_id=GUILD,
+        actor_id=MODERATOR,
+        now=datetime.now(UTC),
     )
     done = await entries.change_status(
         entry.id,
@@ -183,12 +241,15 @@ async def test_status_transitions(session: AsyncSession) -> None:
         actor_id=MODERATOR,
         outcomes="Met",
         lessons="Start early",
+        now=datetime.now(UTC),
     )
     assert (done.status, done.outcomes, done.lessons) == (Status.COMPLETED, "Met", "Start early")
 
 
 async def test_support_toggles(session: AsyncSession) -> None:
-    entry = await entries.create_entry(entry_input(), session=session, guild_id=GUILD, actor_id=1)
+    entry = await entries.create_entry(
+        entry_input(), session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+    )
     entry, supporting = await entries.toggle_support(
         entry.id, session=session, guild_id=GUILD, user_id=5
     )

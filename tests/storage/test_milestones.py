@@ -63,7 +63,7 @@ async def test_other_guild_cannot_see_or_change(session: AsyncSession) -> None:
                 session=session,
                 guild_id=OTHER_GUILD,
                 actor=AS_MODERATOR,
-                **({"now": START} if change is milestones.mark_done else {}),
+                now=START,
             )
     with pytest.raises(NotFound):  # another guild's entry
         await milestones.add_milestone(
@@ -128,9 +128,9 @@ async def test_only_coordinator_or_moderator_may_change(session: AsyncSession) -
     with pytest.raises(NotAllowed):
         await milestones.snooze(milestone.id, DAY, now=START, **who)
     with pytest.raises(NotAllowed):
-        await milestones.remove_milestone(milestone.id, **who)
+        await milestones.remove_milestone(milestone.id, now=START, **who)
     await milestones.remove_milestone(
-        milestone.id, session=session, guild_id=GUILD, actor=AS_COORDINATOR
+        milestone.id, session=session, guild_id=GUILD, actor=AS_COORDINATOR, now=START
     )
     await session.flush()
     assert await stages(session, milestone.id) == []
@@ -200,6 +200,7 @@ async def test_reporting_date_milestone_follows_the_entry(session: AsyncSession)
         session=session,
         guild_id=GUILD,
         actor_id=MODERATOR,
+        now=START,
     )
     assert await milestones.list_milestones(session=session, guild_id=GUILD) == ([], 0)
     assert await stages(session, milestone.id) == []
@@ -222,7 +223,9 @@ async def test_deleting_the_entry_deletes_its_milestones(session: AsyncSession) 
     entry = await new_entry(session)
     milestone = await new_milestone(session, entry, due=START + 10 * DAY)
     assert entry.id is not None
-    await entries.delete_entry(entry.id, session=session, guild_id=GUILD, actor_id=MODERATOR)
+    await entries.delete_entry(
+        entry.id, session=session, guild_id=GUILD, actor_id=MODERATOR, now=START
+    )
     await session.commit()
     assert await milestones.list_milestones(session=session, guild_id=GUILD) == ([], 0)
     assert await stages(session, milestone.id) == []

@@ -17,23 +17,24 @@ REVIEW_CHANNEL = 700_000_000_000_000_009
 async def proposal(
     session: AsyncSession, name: str, *, age: timedelta, guild_id: int = GUILD
 ) -> Entry:
-    entry = await entries.create_entry(
+    return await entries.create_entry(
         entry_input(name=name, status="proposed"),
         session=session,
         guild_id=guild_id,
         actor_id=VOLUNTEER,
+        now=NOW - age,
     )
-    entry.created_at = NOW - age
-    session.add(entry)
-    await session.flush()
-    return entry
 
 
 async def test_unposted_proposals_are_those_the_dispatcher_should_post(
     session: AsyncSession,
 ) -> None:
     await settings.update_settings(
-        session=session, guild_id=GUILD, actor_id=MODERATOR, review_channel_id=REVIEW_CHANNEL
+        session=session,
+        guild_id=GUILD,
+        actor_id=MODERATOR,
+        review_channel_id=REVIEW_CHANNEL,
+        now=NOW,
     )
     grace = proposals.POST_GRACE
     waiting = await proposal(session, "Waiting", age=grace + timedelta(seconds=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ async def add(session: AsyncSession, guild_id: int = GUILD, **values: Any) -> En
     values.setdefault("partners", None)
     values.setdefault("summary", None)
     return await entries.create_entry(
-        entry_input(**values), session=session, guild_id=guild_id, actor_id=1
+        entry_input(**values), session=session, guild_id=guild_id, actor_id=1, now=datetime.now(UTC)
     )
 
 
@@ -124,7 +125,9 @@ async def test_filters_and_empty_query_lists_by_name(session: AsyncSession) -> N
     await add(session, name="Zeta", area="content", steward="foundation")
     await add(session, name="Alpha", area="technology", kind="partnership", success_measures="x")
     model = await add(session, name="Mid", area="content", status="active")
-    await entries.set_model(model.id, True, session=session, guild_id=GUILD, actor_id=1)
+    await entries.set_model(
+        model.id, True, session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+    )
     assert await names("", session) == ["Alpha", "Mid", "Zeta"]
     assert await names("", session, filters=SearchFilters(area=Area.CONTENT)) == ["Mid", "Zeta"]
     assert await names("", session, filters=SearchFilters(kind=EntryKind.PARTNERSHIP)) == ["Alpha"]
@@ -205,6 +208,7 @@ async def test_postgresql_corrects_from_every_word_of_the_guild(session: AsyncSe
         session=session,
         guild_id=GUILD,
         actor_id=1,
+        now=datetime.now(UTC),
     )
     assert await names("orchdis", session) == ["Garden"]
     assert await names("lilise", session) == []  # another guild's word
@@ -247,6 +251,7 @@ async def test_index_follows_updates_and_deletes(session: AsyncSession) -> None:
         session=session,
         guild_id=GUILD,
         actor_id=1,
+        now=datetime.now(UTC),
     )
     assert await names("tulips", session) == []
     assert await names("roses", session) == ["New name"]
@@ -256,11 +261,18 @@ async def test_index_follows_updates_and_deletes(session: AsyncSession) -> None:
     )
     assert await names("lilies", session) == ["New name"]
     await entries.change_status(
-        entry.id, Status.ARCHIVED, session=session, guild_id=GUILD, actor_id=1
+        entry.id,
+        Status.ARCHIVED,
+        session=session,
+        guild_id=GUILD,
+        actor_id=1,
+        now=datetime.now(UTC),
     )
     archived = SearchFilters(status=Status.ARCHIVED)
     assert await names("roses", session, filters=archived) == ["New name"]
-    await entries.delete_entry(entry.id, session=session, guild_id=GUILD, actor_id=1)
+    await entries.delete_entry(
+        entry.id, session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+    )
     assert await names("roses", session) == []
     assert await autocomplete_names("new", session=session, guild_id=GUILD) == []
 

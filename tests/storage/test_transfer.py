@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 import pytest
@@ -33,7 +34,8 @@ async def _count(session: AsyncSession, guild_id: int) -> int:
 
 async def _awkward_directory(session: AsyncSession) -> None:
     """Entries of every shape in GUILD, made with the services (not with the importer)."""
-    create = entries.create_entry
+    now = datetime.now(UTC)
+    create = partial(entries.create_entry, now=now)
     await create(
         entry_input(name="Ñandú | Wiki || {{Tpl}} @everyone", summary=AWKWARD, partners=AWKWARD),
         session=session,
@@ -56,7 +58,9 @@ async def _awkward_directory(session: AsyncSession) -> None:
         guild_id=GUILD,
         actor_id=MODERATOR,
     )
-    await entries.set_model(funded.id, True, session=session, guild_id=GUILD, actor_id=MODERATOR)
+    await entries.set_model(
+        funded.id, True, session=session, guild_id=GUILD, actor_id=MODERATOR, now=now
+    )
     rejected = await create(
         entry_input(name="'Quoted' name", partners="+1 partner"), session=session,
         guild_id=GUILD, actor_id=MODERATOR,
@@ -68,6 +72,7 @@ async def _awkward_directory(session: AsyncSession) -> None:
         session=session,
         guild_id=GUILD,
         actor_id=MODERATOR,
+        now=now,
     )
     done = await create(
         entry_input(name="Greenspun", status="active"),
@@ -83,6 +88,7 @@ async def _awkward_directory(session: AsyncSession) -> None:
         session=session,
         guild_id=GUILD,
         actor_id=MODERATOR,
+        now=now,
     )
     await create(
         entry_input(name="Only in the other guild"),
@@ -102,7 +108,7 @@ async def test_round_trip_is_exact(session: AsyncSession, fmt: str) -> None:
     await _awkward_directory(session)
     text = await transfer.export_entries(fmt, session=session, guild_id=GUILD)
     report = await transfer.import_entries(
-        text, fmt, session=session, guild_id=THIRD_GUILD, actor_id=MODERATOR
+        text, fmt, session=session, guild_id=THIRD_GUILD, actor_id=MODERATOR, now=datetime.now(UTC)
     )
     await session.commit()
     assert (report.created, report.skipped) == (4, 0)
@@ -148,11 +154,11 @@ async def test_importing_twice_creates_no_duplicates(session: AsyncSession, fmt:
     await _awkward_directory(session)
     text = await transfer.export_entries(fmt, session=session, guild_id=GUILD)
     first = await transfer.import_entries(
-        text, fmt, session=session, guild_id=THIRD_GUILD, actor_id=None
+        text, fmt, session=session, guild_id=THIRD_GUILD, actor_id=None, now=datetime.now(UTC)
     )
     await session.commit()
     second = await transfer.import_entries(
-        text, fmt, session=session, guild_id=THIRD_GUILD, actor_id=None
+        text, fmt, session=session, guild_id=THIRD_GUILD, actor_id=None, now=datetime.now(UTC)
     )
     await session.commit()
     assert first.created == 4
@@ -167,11 +173,17 @@ async def test_existing_name_is_skipped_case_and_accent_insensitive(
     session: AsyncSession,
 ) -> None:
     await entries.create_entry(
-        entry_input(name="Educación Abierta"), session=session, guild_id=GUILD, actor_id=1
+        entry_input(name="Educación Abierta"),
+        session=session,
+        guild_id=GUILD,
+        actor_id=1,
+        now=datetime.now(UTC),
     )
     text = "name,kind,area,steward\n  EDUCACION   abierta ,alliance,outreach,volunteers\n"
     text += "New one,alliance,outreach,volunteers\n"
-    report = await transfer.import_entries(text, "csv", session=session, guild_id=GUILD, actor_id=1)
+    report = await transfer.import_entries(
+        text, "csv", session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+    )
     assert (report.created, report.skipped, report.skipped_names) == (1, 1, ["EDUCACION   abierta"])
     new = (await session.exec(select(Entry).where(Entry.name == "New one"))).one()
     assert new.status == Status.ACTIVE  # an operator's import: active unless the file says
@@ -211,7 +223,9 @@ async def test_malformed_row_names_its_line_and_writes_nothing(
     text, line, field, key = BAD_FILES[fmt]
     before = await _count(session, GUILD)
     with pytest.raises(transfer.ImportRowError) as caught:
-        await transfer.import_entries(text, fmt, session=session, guild_id=GUILD, actor_id=1)
+        await transfer.import_entries(
+            text, fmt, session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
+        )
     await session.commit()
     assert (caught.value.line, caught.value.field, caught.value.reason.key) == (line, field, key)
     assert await _count(session, GUILD) == before == 0
@@ -288,10 +302,10 @@ def test_wikitext_without_a_directory_table_is_refused() -> None:
 
 
 async def test_examples_load_once(session: AsyncSession) -> None:
-    report = await transfer.import_examples(session=session, guild_id=GUILD)
+    report = await transfer.import_examples(session=session, guild_id=GUILD, now=datetime.now(UTC))
     await session.commit()
     assert (report.created, report.skipped) == (5, 0)
-    again = await transfer.import_examples(session=session, guild_id=GUILD)
+    again = await transfer.import_examples(session=session, guild_id=GUILD, now=datetime.now(UTC))
     assert (again.created, again.skipped) == (0, 5)
     loaded = {e.name: e for e in await entries.all_entries(session=session, guild_id=GUILD)}
     assert len(loaded) == 5

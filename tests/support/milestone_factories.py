@@ -13,7 +13,7 @@ from storage.schemas import EntryUpdate
 from storage.services import entries, milestones
 from tests.support.factories import GUILD, MODERATOR, VOLUNTEER, entry_input
 
-# A year ahead of the real clock: entries.create_entry plans reporting stages from utcnow().
+# A year ahead of the real clock: the tests' "now", passed to every rule that needs one.
 START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=365)
 CHANNEL = 700_000_000_000_000_001
 OTHER_CHANNEL = 700_000_000_000_000_002
@@ -44,10 +44,12 @@ async def configure(
     return guild
 
 
-async def new_entry(session: AsyncSession, guild_id: int = GUILD, **overrides: object) -> Entry:
+async def new_entry(
+    session: AsyncSession, guild_id: int = GUILD, *, now: datetime = START, **overrides: object
+) -> Entry:
     overrides.setdefault("name", f"Entry {next(_names)}")
     return await entries.create_entry(
-        entry_input(**overrides), session=session, guild_id=guild_id, actor_id=VOLUNTEER
+        entry_input(**overrides), session=session, guild_id=guild_id, actor_id=VOLUNTEER, now=now
     )
 
 
@@ -64,7 +66,9 @@ async def reporting_partnership(session: AsyncSession, reporting: datetime) -> E
     return entry
 
 
-async def move_reporting(session: AsyncSession, entry: Entry, reporting: datetime) -> None:
+async def move_reporting(
+    session: AsyncSession, entry: Entry, reporting: datetime, *, now: datetime = START
+) -> None:
     """A moderator moves the partnership's reporting date."""
     assert entry.id is not None
     await entries.update_entry(
@@ -73,6 +77,7 @@ async def move_reporting(session: AsyncSession, entry: Entry, reporting: datetim
         session=session,
         guild_id=entry.guild_id,
         actor_id=MODERATOR,
+        now=now,
     )
 
 

@@ -16,7 +16,6 @@ from storage.models import DigestSchedule
 from storage.services import audit
 from storage.services.digest.weeks import next_run_after, parse_time
 from storage.services.settings import check_language, check_timezone
-from storage.types import utcnow
 
 REASON_TURNED_OFF = "turned-off"
 REASON_CHANNEL_GONE = "channel-gone"
@@ -53,7 +52,7 @@ async def setup_digest(
     locale: str,
     languages: Collection[str],
     actor_id: int | None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> DigestSchedule:
     """Create or replace the channel's weekly digest (and enable it again if it was off)."""
     if not 0 <= weekday <= 6:
@@ -76,7 +75,7 @@ async def setup_digest(
     schedule.weekday, schedule.time_of_day = weekday, time_of_day
     schedule.timezone, schedule.locale = timezone, locale
     schedule.enabled, schedule.disabled_reason, schedule.notice_pending = True, None, False
-    schedule.next_run_at = next_run_after(schedule, now or utcnow())
+    schedule.next_run_at = next_run_after(schedule, now)
     session.add(schedule)
     await session.flush()
     await audit.record(
@@ -86,6 +85,7 @@ async def setup_digest(
         actor_id=actor_id,
         before=before,
         after=_config(schedule),
+        now=now,
     )
     return schedule
 
@@ -100,7 +100,12 @@ async def list_digests(*, session: AsyncSession, guild_id: int) -> list[DigestSc
 
 
 async def disable_digest(
-    *, session: AsyncSession, guild_id: int, channel_id: int, actor_id: int | None
+    *,
+    session: AsyncSession,
+    guild_id: int,
+    channel_id: int,
+    actor_id: int | None,
+    now: datetime,
 ) -> DigestSchedule:
     """A moderator turns a channel's digest off (`/digest off`): no notice, they know."""
     schedule = await get_digest(session=session, guild_id=guild_id, channel_id=channel_id)
@@ -118,6 +123,7 @@ async def disable_digest(
         actor_id=actor_id,
         before=before,
         after=_config(schedule),
+        now=now,
     )
     return schedule
 

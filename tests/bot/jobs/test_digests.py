@@ -198,7 +198,7 @@ async def test_channel_gone_disables_and_tells_moderators_once(database: Databas
     made = await schedule(database)
     async with database.transaction() as session:
         await settings.update_settings(
-            session=session, guild_id=GUILD, actor_id=MODERATOR, review_channel_id=REVIEW
+            session=session, guild_id=GUILD, actor_id=MODERATOR, review_channel_id=REVIEW, now=SLOT
         )
     sender = RecordingSender(gone={CHANNEL})
     dispatcher = DigestDispatcher(database, sender)

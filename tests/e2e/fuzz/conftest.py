@@ -43,6 +43,7 @@ async def watch(world: World, errors: list[logging.LogRecord]) -> Watch:
             guild_id=world.guild.id,
             actor_id=None,
             review_channel_id=world.review.id,
+            now=world.bot.clock.now(),
         )
         seeds = await entries.all_entries(session=session, guild_id=world.guild.id)
     return Watch(world, errors, [str(e.id) for e in seeds] + [e.name for e in seeds])

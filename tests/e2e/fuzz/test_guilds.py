@@ -72,6 +72,7 @@ async def crossing(world: World, watch: Watch) -> Crossing:
             session=session,
             guild_id=world.other_guild.id,
             actor_id=None,
+            now=world.bot.clock.now(),
         )
     ids = [e.id for e in found if e.id is not None]
     assert milestone.id is not None

@@ -3,7 +3,7 @@ PostgreSQL: overdue stages are planned one at a time, so a change applies from t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,10 +20,10 @@ from tests.support.milestone_factories import DAY, START
 HOUR = timedelta(hours=1)
 
 
-async def set_overdue(database: Database, **changes: int) -> None:
+async def set_overdue(database: Database, *, now: datetime, **changes: int) -> None:
     async with database.transaction() as session:
         await settings.update_settings(
-            session=session, guild_id=GUILD, actor_id=MODERATOR, **changes
+            session=session, guild_id=GUILD, actor_id=MODERATOR, now=now, **changes
         )
 
 
@@ -36,7 +36,7 @@ async def test_new_overdue_settings_apply_from_the_next_stage(
         await run(dispatcher, clock, at)
     # The due reminder plans overdue 1 a day later, with the settings of then.
     assert await run(dispatcher, clock, due) == due + DAY
-    await set_overdue(database, overdue_interval_hours=6, overdue_max=1)
+    await set_overdue(database, now=clock.now(), overdue_interval_hours=6, overdue_max=1)
 
     assert await run(dispatcher, clock, due + DAY) == due + DAY + 6 * HOUR
     assert "(reminder 1 of 1)" in sender.sent[-1][1]["content"]
@@ -51,11 +51,11 @@ async def test_more_overdue_reminders_turn_a_planned_final_notice_into_one(
 ) -> None:
     due = START + 10 * DAY
     await setup(database, due)
-    await set_overdue(database, overdue_max=0)
+    await set_overdue(database, now=clock.now(), overdue_max=0)
     at = due - 7 * DAY
     while at < due + DAY:  # leads, due; then the final notice is planned
         at = await run(dispatcher, clock, at)
-    await set_overdue(database, overdue_max=2)
+    await set_overdue(database, now=clock.now(), overdue_max=2)
 
     assert await run(dispatcher, clock, due + DAY) == due + 2 * DAY
     assert "(reminder 1 of 2)" in sender.sent[-1][1]["content"]
@@ -77,6 +77,6 @@ async def test_out_of_bounds_settings_are_refused(
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
         await settings.update_settings(
-            session=session, guild_id=GUILD, actor_id=MODERATOR, **{key: value}
+            session=session, guild_id=GUILD, actor_id=MODERATOR, now=START, **{key: value}
         )
     assert (refused.value.field, refused.value.key) == (key, "error-bad-value")
