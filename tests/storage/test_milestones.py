@@ -247,7 +247,7 @@ async def test_who_adds_a_milestone_owns_it(session: AsyncSession) -> None:
     await milestones.edit_milestone(named.id, now=START, title="Renamed", **who)
     await milestones.snooze(own.id, DAY, now=START, **who)
     await milestones.mark_done(own.id, now=START, **who)
-    await milestones.remove_milestone(named.id, **who)
+    await milestones.remove_milestone(named.id, now=START, **who)
     assert imported.id is not None
     with pytest.raises(NotAllowed):
         await milestones.mark_done(imported.id, now=START, **who)

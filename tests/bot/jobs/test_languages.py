@@ -56,6 +56,7 @@ async def _proposal(database: Database) -> Entry:
             session=session,
             guild_id=GUILD,
             actor_id=VOLUNTEER,
+            now=START,
         )
 
 
@@ -64,7 +65,11 @@ async def test_reminders_follow_default_locale_es_and_the_guilds_own(database: D
     due = START + 10 * DAY
     async with database.transaction() as session:
         entry = await entries.create_entry(
-            entry_input(name="Wiki-to-print"), session=session, guild_id=GUILD, actor_id=None
+            entry_input(name="Wiki-to-print"),
+            session=session,
+            guild_id=GUILD,
+            actor_id=None,
+            now=START,
         )
         await new_milestone(session, entry, due=due, title="Informe")
     sender = RecordingSender()
@@ -100,7 +105,12 @@ async def test_review_post_and_dm_with_default_locale_es(database: Database) -> 
     async with database.transaction() as session:
         await remember_locale(session=session, user_id=VOLUNTEER, locale="en", now=START)
         decided = await entries.decide(
-            entry.id, approve=True, session=session, guild_id=GUILD, actor_id=MODERATOR
+            entry.id,
+            approve=True,
+            session=session,
+            guild_id=GUILD,
+            actor_id=MODERATOR,
+            now=START,
         )
         assert await remembered_locale(session=session, user_id=VOLUNTEER) == "en"
     await reviews.tell_decision(decided, now=START + timedelta(minutes=1))
@@ -117,7 +127,12 @@ async def test_a_proposer_never_seen_is_told_in_the_default(database: Database) 
     entry = await _proposal(database)
     async with database.transaction() as session:
         decided = await entries.decide(
-            entry.id, approve=True, session=session, guild_id=GUILD, actor_id=MODERATOR
+            entry.id,
+            approve=True,
+            session=session,
+            guild_id=GUILD,
+            actor_id=MODERATOR,
+            now=START,
         )
     sender = RecordingSender()
     await ReviewJobs(database, sender, default_locale="es").tell_decision(decided, now=START)
