@@ -183,6 +183,12 @@ async def effective_timezone(
     return guild.timezone if guild is not None and guild.timezone else default
 
 
+async def user_timezone(*, session: AsyncSession, user_id: int) -> str | None:
+    """The member's own zone, if they set one."""
+    user = await session.get(UserSettings, user_id)
+    return user.timezone if user is not None else None
+
+
 async def remembered_locale(*, session: AsyncSession, user_id: int) -> str | None:
     """The member's language as last seen in an interaction, if known."""
     user = await session.get(UserSettings, user_id)

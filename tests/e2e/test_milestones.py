@@ -430,3 +430,24 @@ async def test_a_volunteer_owns_the_milestone_they_add(world: World) -> None:
     done = await run(world, "milestone done", world.volunteer, {"milestone": str(milestone.id)})
     assert not done.ephemeral
     assert (await stored(world, "Scan the letters")).done_at is not None
+
+
+async def test_my_timezone_shows_sets_and_resets(world: World) -> None:
+    shown = await run(world, "my-timezone", world.volunteer, {})
+    assert (
+        shown.ephemeral and "no time zone of your own" in shown.content and "UTC" in shown.content
+    )
+    await run(world, "settings timezone", world.moderator, {"name": "Europe/Madrid"})
+    shown = await run(world, "my-timezone", world.volunteer, {})  # showing changes nothing
+    assert "the server's, Europe/Madrid" in shown.content
+    set_ = await run(world, "my-timezone", world.volunteer, {"name": "America/Bogota"})
+    assert "America/Bogota" in set_.content
+    shown = await run(world, "my-timezone", world.volunteer, {})
+    assert "your own time zone, America/Bogota (the server's is Europe/Madrid)" in shown.content
+    both = await run(world, "my-timezone", world.volunteer, {"name": "UTC", "reset": True})
+    assert both.ephemeral and "not both" in both.content
+    reset = await run(world, "my-timezone", world.volunteer, {"reset": True})
+    assert "removed" in reset.content and "Europe/Madrid" in reset.content
+    ix = await world.double.slash(world.volunteer, "my-timezone", {}, locale="es-ES")
+    spanish = (await ix.response()).message
+    assert "No tienes zona horaria propia" in spanish.content
