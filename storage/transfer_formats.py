@@ -47,12 +47,15 @@ def detect_format(path: str) -> str:
     return _EXTENSIONS[suffix]
 
 
-def export_filename(fmt: str, guild_name_or_id: str | int, now: datetime) -> str:
+def export_filename(
+    fmt: str, guild_name_or_id: str | int, now: datetime, *, what: str = "partnerships"
+) -> str:
     """E.g. "partnerships-wikimedia-espana-20270301-1700.csv" (UTC time)."""
     ascii_name = fold(str(guild_name_or_id)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M")
-    return f"partnerships-{slug[:40].strip('-') or 'guild'}-{stamp}.{_FILE_EXTENSION[fmt]}"
+    extension = _FILE_EXTENSION.get(fmt, fmt)
+    return f"{what}-{slug[:40].strip('-') or 'guild'}-{stamp}.{extension}"
 
 
 # --- writing ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from bot.render.entries import BRAND
 from bot.render.limits import CHOICE_NAME, CONTENT, EMBED_DESCRIPTION, EMBED_TITLE, truncate
 from bot.render.reminders import display_title
 from bot.render.text import timestamp, user_text
+from storage.calendar import CalendarItem
 from storage.models import GuildSettings, Milestone
 
 PER_PAGE = 10
@@ -110,3 +111,30 @@ def other_readings(alternatives: Sequence[datetime], locale: str) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def calendar_items(
+    page: Sequence[Milestone], names: dict[int, str], who: dict[int, str], locale: str
+) -> list[CalendarItem]:
+    """The milestones as calendar events, titled in the reader's language; `who`: the
+    coordinators' display names (a calendar shows no Discord mention)."""
+    items = []
+    for milestone in page:
+        assert milestone.id is not None
+        coordinator = who.get(milestone.coordinator_id or 0) or t(
+            locale, "calendar-no-coordinator"
+        )
+        entry_name = names[milestone.entry_id]
+        items.append(
+            CalendarItem(
+                milestone_id=milestone.id,
+                guild_id=milestone.guild_id,
+                summary=t(
+                    locale, "calendar-summary", display_title(milestone.title, locale), entry_name
+                ),
+                description=t(locale, "calendar-description", entry_name, coordinator),
+                due_at=milestone.due_at,
+                updated_at=milestone.updated_at,
+            )
+        )
+    return items

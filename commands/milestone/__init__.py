@@ -34,6 +34,7 @@ from commands.milestone.access import (
     milestone_id,
 )
 from commands.milestone.buttons import ReminderButton, ReminderPick
+from commands.milestone.calendar import calendar_command
 from commands.milestone.readings import OtherReadings, with_other_readings
 from storage.errors import InvalidInput
 from storage.models import GuildSettings, Milestone
@@ -247,3 +248,6 @@ async def remove(
     await interaction.response.send_message(
         milestone_removed(title, entry_name, locale), allowed_mentions=NO_PINGS
     )
+
+
+milestone_group.add_command(calendar_command)

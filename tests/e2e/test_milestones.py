@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 
 from bot.double import Channel, Member, Message
@@ -451,3 +452,41 @@ async def test_my_timezone_shows_sets_and_resets(world: World) -> None:
     ix = await world.double.slash(world.volunteer, "my-timezone", {}, locale="es-ES")
     spanish = (await ix.response()).message
     assert "No tienes zona horaria propia" in spanish.content
+
+
+async def test_calendar_file_imports_cleanly(world: World) -> None:
+    await add(world, world.volunteer, title="Print run", due="in 2 weeks at 5pm")
+    await add(
+        world, world.moderator, title="Grant report", due="in 3 weeks", coordinator=world.stranger
+    )
+    ix = await world.double.slash(world.volunteer, "milestone calendar", {}, channel=world.general)
+    await ix.response()
+    answer = await ix.followup()
+    assert answer.ephemeral and "2 open milestones" in answer.content
+    (attachment,) = answer.attachments
+    assert attachment.filename.startswith("milestones-wikimedia-es-")
+    assert attachment.filename.endswith(".ics")
+    calendar = icalendar.Calendar.from_ical(attachment.data)
+    events = calendar.walk("VEVENT")
+    assert [str(e["summary"]) for e in events] == [
+        f"Print run — {ENTRY}",
+        f"Grant report — {ENTRY}",
+    ]
+    print_run = await stored(world, "Print run")
+    assert events[0].decoded("dtstart") == print_run.due_at
+    alarms = [a.decoded("trigger") for a in events[0].walk("VALARM")]
+    assert alarms == [-timedelta(days=7), -timedelta(days=1)]  # the guild's lead times
+    assert "Coordinator: Ben." in str(events[0]["description"])  # by name, not a mention
+    assert "Coordinator: Cleo." in str(events[1]["description"])
+
+    ix = await world.double.slash(world.volunteer, "milestone calendar", {"mine": True})
+    await ix.response()
+    mine = await ix.followup()
+    (only,) = icalendar.Calendar.from_ical(mine.attachments[0].data).walk("VEVENT")
+    assert str(only["summary"]).startswith("Print run")
+    nothing = await run(world, "milestone calendar", world.other_member, {}, world.other_channel)
+    assert nothing.ephemeral and "No open milestones" in nothing.content
+    ix = await world.double.slash(world.volunteer, "milestone calendar", {}, locale="es-ES")
+    await ix.response()
+    spanish = await ix.followup()
+    assert "Tu calendario: 2 hitos abiertos" in spanish.content
