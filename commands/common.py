@@ -70,21 +70,28 @@ async def timezone_autocomplete(
     return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
 
 
-async def read_due(interaction: discord.Interaction, text: str | None) -> DueReading | None:
-    """Read a due date in the member's language and time zone, against the interaction's
-    time: the reading chosen, and the others an ambiguous phrase has ("at 3")."""
-    if not text:
-        return None
+async def member_zone(interaction: discord.Interaction) -> str:
+    """The zone the member's dates are read in: theirs, else the server's, else the default."""
     bot = bot_of(interaction)
     async with bot.database.sessions() as session:
-        zone = await effective_timezone(
+        return await effective_timezone(
             session=session,
             guild_id=guild_id_of(interaction),
             user_id=interaction.user.id,
             default=bot.settings.default_timezone,
         )
+
+
+async def read_due(interaction: discord.Interaction, text: str | None) -> DueReading | None:
+    """Read a due date in the member's language and time zone, against the interaction's
+    time: the reading chosen, and the others an ambiguous phrase has ("at 3")."""
+    if not text:
+        return None
     return read_due_phrase(
-        text, now=interaction.created_at, timezone=zone, locale=interaction.locale.value
+        text,
+        now=interaction.created_at,
+        timezone=await member_zone(interaction),
+        locale=interaction.locale.value,
     )
 
 

@@ -180,6 +180,10 @@ class Support(SQLModel, table=True):
 
 class Milestone(SQLModel, table=True):
     __tablename__ = "milestone"
+    # A recurring milestone's next occurrence is created once (storage.services.recurrence).
+    __table_args__ = (
+        sa.UniqueConstraint("series_id", "occurrence", name="uq_milestone_series_occurrence"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = Field(sa_type=sa.BigInteger, index=True)
@@ -195,6 +199,11 @@ class Milestone(SQLModel, table=True):
     created_by: int | None = _snowflake()
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Recurring: an RRULE read in `recurrence_zone`, from the series' first occurrence.
+    recurrence: str | None = Field(default=None, max_length=120)
+    recurrence_zone: str | None = Field(default=None, max_length=64)
+    series_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    occurrence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Reminder(SQLModel, table=True):

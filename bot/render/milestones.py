@@ -6,7 +6,7 @@ Reminder messages themselves are in `bot.render.reminders`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from math import ceil
 from zoneinfo import ZoneInfo
 
@@ -31,10 +31,33 @@ def _who(milestone: Milestone, settings: GuildSettings, locale: str) -> str:
     return t(locale, "reminder-no-coordinator")
 
 
+_REPEAT_KEYS = {
+    "DAILY": "repeat-daily",
+    "WEEKLY": "repeat-weekly",
+    "MONTHLY": "repeat-monthly",
+    "YEARLY": "repeat-yearly",
+}
+
+
+def repeat_line(milestone: Milestone, locale: str) -> str | None:
+    """How a recurring milestone repeats, or None for a one-off."""
+    if not milestone.recurrence:
+        return None
+    parts = dict(part.split("=", 1) for part in milestone.recurrence.split(";"))
+    every = t(locale, _REPEAT_KEYS[parts["FREQ"]], int(parts.get("INTERVAL", "1")))
+    if "COUNT" in parts:
+        return t(locale, "repeat-count", every, int(parts["COUNT"]), milestone.occurrence + 1)
+    if "UNTIL" in parts:
+        until = datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return t(locale, "repeat-until", every, timestamp(until, "D"))
+    return t(locale, "repeat-forever", every)
+
+
 def milestone_summary(
     key: str, milestone: Milestone, entry_name: str, settings: GuildSettings, locale: str
 ) -> str:
-    """What was saved, the due time as understood, who is reminded, and where."""
+    """What was saved, the due time as understood, how it repeats, who is reminded, and
+    where."""
     lines = [
         t(
             locale,
@@ -46,6 +69,8 @@ def milestone_summary(
         ),
         _who(milestone, settings, locale),
     ]
+    if (repeats := repeat_line(milestone, locale)) is not None:
+        lines.insert(1, repeats)
     if settings.reminder_channel_id is None:
         lines.append(t(locale, "milestone-no-channel"))
     return truncate("\n".join(lines), CONTENT)
@@ -121,9 +146,7 @@ def calendar_items(
     items = []
     for milestone in page:
         assert milestone.id is not None
-        coordinator = who.get(milestone.coordinator_id or 0) or t(
-            locale, "calendar-no-coordinator"
-        )
+        coordinator = who.get(milestone.coordinator_id or 0) or t(locale, "calendar-no-coordinator")
         entry_name = names[milestone.entry_id]
         items.append(
             CalendarItem(
@@ -135,6 +158,19 @@ def calendar_items(
                 description=t(locale, "calendar-description", entry_name, coordinator),
                 due_at=milestone.due_at,
                 updated_at=milestone.updated_at,
+                recurrence=_rule_from_here(milestone),
             )
         )
     return items
+
+
+def _rule_from_here(milestone: Milestone) -> str | None:
+    """The series' rule from this occurrence on: a calendar starts it at this due time,
+    so a COUNT counts only the occurrences left."""
+    if not milestone.recurrence:
+        return None
+    parts = [part.split("=", 1) for part in milestone.recurrence.split(";")]
+    return ";".join(
+        f"{key}={int(value) - milestone.occurrence if key == 'COUNT' else value}"
+        for key, value in parts
+    )

@@ -25,7 +25,14 @@ from bot.render.milestones import (
 )
 from bot.render.reminders import render_already_done, render_done
 from bot.ui import send_list
-from commands.common import NO_PINGS, bot_of, entry_autocomplete, read_due, wake_reminders
+from commands.common import (
+    NO_PINGS,
+    bot_of,
+    entry_autocomplete,
+    member_zone,
+    read_due,
+    wake_reminders,
+)
 from commands.milestone.access import (
     change_milestone,
     entry_names,
@@ -40,6 +47,7 @@ from storage.errors import InvalidInput
 from storage.models import GuildSettings, Milestone
 from storage.services import entries, milestones
 from storage.services.milestones import KEEP, Actor
+from storage.services.recurrence import parse_recurrence
 from storage.services.settings import get_settings
 
 # The lasting buttons of reminder messages, registered once at start-up.
@@ -58,6 +66,10 @@ milestone_group = app_commands.Group(
     title="What is due, e.g. Report to the funder",
     due="When, in your words: next friday 5pm, in 2 weeks, 2027-03-01 14:00",
     coordinator="Who is reminded (default: you)",
+    repeat=(
+        "For a recurring milestone: every 3 months, monthly until 2027-12-31, "
+        "every quarter 4 times"
+    ),
 )
 @app_commands.autocomplete(entry=entry_autocomplete)
 async def add(
@@ -66,6 +78,7 @@ async def add(
     title: app_commands.Range[str, 1, milestones.TITLE_MAX],
     due: str,
     coordinator: discord.Member | None = None,
+    repeat: app_commands.Range[str, 1, 100] | None = None,
 ) -> None:
     """Add a milestone to an entry; its coordinator is reminded before it is due."""
     guild_id = guild_id_of(interaction)
@@ -73,6 +86,12 @@ async def add(
     reading = await read_due(interaction, due)
     if reading is None:
         raise InvalidInput("due", "error-required")
+    zone = await member_zone(interaction)
+    rule = None
+    if repeat is not None:
+        rule = parse_recurrence(
+            repeat, now=interaction.created_at, timezone=zone, locale=interaction.locale.value
+        )
     async with bot.database.transaction() as session:
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
         milestone = await milestones.add_milestone(
@@ -84,6 +103,8 @@ async def add(
             coordinator_id=coordinator.id if coordinator else None,
             actor_id=interaction.user.id,
             now=bot.clock.now(),
+            repeat=rule,
+            repeat_zone=zone,
         )
         settings = await get_settings(session=session, guild_id=guild_id)
     locale = user_locale(interaction)

@@ -19,7 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.errors import InvalidInput, NotAllowed, NotFound
 from storage.models import Entry, EntryKind, Milestone, ReminderState
 from storage.schemas import _clean
-from storage.services import audit, planning
+from storage.services import audit, planning, recurrence
+from storage.services.recurrence import Recurrence
 from storage.services.settings import get_settings
 
 TITLE_MAX = 200
@@ -159,7 +160,11 @@ async def add_milestone(
     coordinator_id: int | None,
     actor_id: int | None,
     now: datetime,
+    repeat: Recurrence | None = None,
+    repeat_zone: str = "UTC",
 ) -> Milestone:
+    """A new milestone, planned; `repeat`: a recurring one, its rule read in `repeat_zone`
+    from this first occurrence."""
     entry = select(Entry.id).where(Entry.id == entry_id, Entry.guild_id == guild_id)
     if (await session.exec(entry)).first() is None:
         raise NotFound(entry_id)
@@ -174,6 +179,8 @@ async def add_milestone(
         source=SOURCE_MANUAL,
         created_by=actor_id,
         created_at=now,
+        recurrence=repeat.rrule_text() if repeat is not None else None,
+        recurrence_zone=repeat_zone if repeat is not None else None,
     )
     await _save(milestone, "milestone-add", session=session, actor_id=actor_id, now=now)
     await _replan(milestone, now, session=session)
@@ -270,7 +277,15 @@ async def mark_done(
     await _save(
         milestone, "milestone-done", session=session, actor_id=actor.user_id, now=now, before=before
     )
+    await plan_following(milestone, now, session=session)
     return milestone
+
+
+async def plan_following(milestone: Milestone, now: datetime, *, session: AsyncSession) -> None:
+    """A recurring milestone done or past its due time: plan its next occurrence."""
+    following = await recurrence.plan_next(milestone, session=session)
+    if following is not None:
+        await _replan(following, now, session=session)
 
 
 async def snooze(

@@ -33,7 +33,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry, GuildSettings, Milestone, Reminder, ReminderKind, ReminderState
-from storage.services import planning
+from storage.services import planning, recurrence
 
 # Delivered later than this after its time, a reminder says it is late ("should have
 # arrived at …"): a coordinator must know the reminder is not on time.
@@ -217,10 +217,28 @@ async def claim_due(
         state=ReminderState.CANCELLED,
     )
     await _add_next_overdue(session, won.values(), {mid: context[mid][2] for mid in won}, now)
+    await _plan_next_occurrences(session, won, context, now)
     return [
         _claimed(stage, *context[mid], channel_id=context[mid][2].reminder_channel_id or 0, now=now)
         for mid, stage in sorted(won.items(), key=lambda item: item[1].fire_at)
     ]
+
+
+async def _plan_next_occurrences(
+    session: AsyncSession,
+    won: dict[int, Reminder],
+    context: dict[int, tuple[Milestone, str, GuildSettings]],
+    now: datetime,
+) -> None:
+    """A recurring milestone whose due time came: its next occurrence is planned now, in
+    the claim's transaction (the claimed row is held: once, whichever process claims)."""
+    for milestone_id, stage in won.items():
+        milestone, _, guild = context[milestone_id]
+        if stage.kind != ReminderKind.DUE or not milestone.recurrence:
+            continue
+        following = await recurrence.plan_next(milestone, session=session)
+        if following is not None:
+            await planning.plan_stages(following, guild, now, session=session)
 
 
 async def _add_next_overdue(

@@ -490,3 +490,50 @@ async def test_calendar_file_imports_cleanly(world: World) -> None:
     await ix.response()
     spanish = await ix.followup()
     assert "Tu calendario: 2 hitos abiertos" in spanish.content
+
+
+async def test_a_recurring_milestone_comes_back_once_per_occurrence(
+    world: World, clock: FixedClock, e2e_db_url: str
+) -> None:
+    await set_reminder_channel(world)
+    answer = await add(
+        world,
+        world.volunteer,
+        title="Funder report",
+        due="in 2 days at 10:00",
+        repeat="every 3 months, 4 times",
+    )
+    assert "Repeats every 3 months, 4 times in all (this is number 1)" in answer.content
+    spanish = await add(
+        world, world.volunteer, locale="es-ES", title="Informe", due="in 3 days", repeat="cada mes"
+    )
+    assert "Se repite cada mes" in spanish.content
+    refused = await add(world, world.volunteer, title="Never", due="in 3 days", repeat="sometimes")
+    assert refused.ephemeral and "every 3 months" in refused.content
+    assert await stored(world, "Never") is None
+
+    first = await stored(world, "Funder report")
+    assert first is not None
+    clock.set(first.due_at + timedelta(minutes=1))  # its due time passes
+    await world.bot.waker.run_all()
+    # Restarted (as after a crash), the bot plans nothing twice.
+    await stop_bot(world.bot, world.bot_task)
+    world.bot, world.bot_task = await start_bot(world.double, e2e_db_url, clock=clock)
+    await world.bot.waker.run_all()
+    async with world.bot.database.sessions() as session:
+        series, _ = await milestones.list_milestones(
+            session=session, guild_id=world.guild.id, include_done=True, limit=50
+        )
+    reports = [m for m in series if m.title == "Funder report"]
+    assert [m.occurrence for m in reports] == [0, 1]
+    following = reports[1]
+    assert following.due_at.astimezone(UTC).hour == first.due_at.astimezone(UTC).hour
+    assert 89 <= (following.due_at - first.due_at).days <= 92
+
+    ix = await world.double.slash(world.volunteer, "milestone calendar", {"mine": True})
+    await ix.response()
+    calendar = icalendar.Calendar.from_ical((await ix.followup()).attachments[0].data)
+    rules = {str(e["summary"]): e.get("rrule") for e in calendar.walk("VEVENT")}
+    report_rule = rules[f"Funder report — {ENTRY}"]
+    assert report_rule["FREQ"] == ["MONTHLY"] and report_rule["INTERVAL"] == [3]
+    assert report_rule["COUNT"] == [3]  # from the second occurrence: three left

@@ -227,6 +227,7 @@ def test_error_keys_are_in_every_language_of_the_catalogue() -> None:
         "error-date-zone-ambiguous",
         "error-time-unparseable",
         "error-date-weekday-mismatch",
+        "error-repeat-unparseable",
     }
     assert keys["en"] == keys["es"] == keys["qqq"] == expected
     assert t("es", "error-date-past", "due", 1795600800) == (
