@@ -2,8 +2,11 @@
 
 The real Waker (APScheduler) and ReminderDispatcher run on the system clock against
 a temporary SQLite database; the sender records when each message left. Prints the
-median, p99 and worst lateness, and how many messages carried the reminders.
-Usage: `.venv/bin/python bench/reminders.py [--milestones 300] [--spread 5] [--quick]`.
+median, p99 and worst lateness, and how many messages carried the reminders. A share
+of the milestones recur every day (`--recurring`): their next occurrence must be
+planned exactly once when their due time comes, which the run checks.
+Usage: `.venv/bin/python bench/reminders.py [--milestones 300] [--spread 5]
+[--recurring 0.2] [--quick]`.
 """
 
 from __future__ import annotations
@@ -18,21 +21,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dateutil import rrule
 
 from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.sender import SentMessage
 from bot.jobs.waker import Waker
 from storage.clock import SystemClock
 from storage.db import Database, upgrade
-from storage.models import Reminder, ReminderState
+from storage.models import Milestone, Reminder, ReminderState
 from storage.schemas import EntryInput
 from storage.services import entries, milestones
+from storage.services.recurrence import Recurrence
 from storage.services.settings import update_settings
 
 GUILD, CHANNEL, COORDINATOR = 10**17, 2 * 10**17, 3 * 10**17
+DAILY_RULE = Recurrence(rrule.DAILY)
 
 
 class TimingSender:
@@ -48,9 +55,14 @@ class TimingSender:
     async def send_dm(self, user_id: int, payload: dict[str, Any], *, nonce: str) -> SentMessage:
         return await self.send(user_id, payload, nonce=nonce)
 
+    async def edit(self, channel_id: int, message_id: int, payload: dict[str, Any]) -> None:
+        return None
 
-async def seed(database: Database, count: int, spread: float) -> datetime:
-    """`count` milestones falling due over the next `spread` seconds; returns the last due time."""
+
+async def seed(database: Database, count: int, spread: float, recurring: float) -> datetime:
+    """`count` milestones falling due over the next `spread` seconds, every
+    1/`recurring`-th of them daily; returns the last due time."""
+    every = round(1 / recurring) if recurring > 0 else 0
     now = datetime.now(UTC)
     start = now + timedelta(seconds=1.5)
     async with database.transaction() as session:
@@ -75,16 +87,17 @@ async def seed(database: Database, count: int, spread: float) -> datetime:
                 coordinator_id=COORDINATOR,
                 actor_id=None,
                 now=now,
+                repeat=DAILY_RULE if every and number % every == 0 else None,
             )
     return start + timedelta(seconds=spread)
 
 
-async def measure(count: int, spread: float) -> int:
+async def measure(count: int, spread: float, recurring: float) -> int:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         await asyncio.to_thread(upgrade, url)
         database = Database(url)
-        last_due = await seed(database, count, spread)
+        last_due = await seed(database, count, spread, recurring)
         sender = TimingSender()
         waker = Waker(SystemClock(), [ReminderDispatcher(database, sender)])
         waker.start()
@@ -100,6 +113,8 @@ async def measure(count: int, spread: float) -> int:
                 session.expire_all()
                 await asyncio.sleep(0.05)
             rows = (await session.exec(due)).all()
+            recurring_rows = select(Milestone).where(col(Milestone.recurrence).is_not(None))
+            series = (await session.exec(recurring_rows)).all()
         waker.shutdown()
         await database.dispose()
     sent = [r for r in rows if r.state == ReminderState.SENT and r.sent_at is not None]
@@ -114,7 +129,14 @@ async def measure(count: int, spread: float) -> int:
             f"worst {lateness[-1]:.1f}"
         )
     print(f"last due at {last_due:%H:%M:%S.%f}"[:-3])
-    return 0 if len(sent) == len(rows) else 1
+    firsts = [m for m in series if m.occurrence == 0]
+    nexts = [m for m in series if m.occurrence == 1]
+    once = len({m.series_id for m in nexts}) == len(nexts) == len(firsts)
+    print(
+        f"recurring: {len(firsts)} series; next occurrences planned: {len(nexts)} "
+        f"({'exactly once each' if once else 'NOT once each'})"
+    )
+    return 0 if len(sent) == len(rows) and once else 1
 
 
 def main() -> int:
@@ -123,11 +145,14 @@ def main() -> int:
     parser.add_argument(
         "--spread", type=float, default=5.0, help="seconds over which they fall due"
     )
+    parser.add_argument(
+        "--recurring", type=float, default=0.2, help="share of milestones that recur daily"
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
         args.milestones, args.spread = 30, 2.0
-    return asyncio.run(measure(args.milestones, args.spread))
+    return asyncio.run(measure(args.milestones, args.spread, args.recurring))
 
 
 if __name__ == "__main__":
