@@ -303,8 +303,14 @@ def render_actions(milestone_id: int, title: str, locale: str) -> Payload:
     }
 
 
-def render_done(title: str, locale: str) -> str:
-    return t(locale, "milestone-done-notice", user_text(display_title(title, locale)))
+def render_done(title: str, locale: str, next_due: datetime | None = None) -> str:
+    """Done; for a recurring milestone, when the next occurrence is due."""
+    shown = user_text(display_title(title, locale))
+    if next_due is None:
+        return t(locale, "milestone-done-notice", shown)
+    return t(
+        locale, "milestone-done-next", shown, timestamp(next_due, "F"), timestamp(next_due, "R")
+    )
 
 
 def render_snoozed(title: str, until: datetime, seconds: int, locale: str) -> str:

@@ -67,8 +67,7 @@ milestone_group = app_commands.Group(
     due="When, in your words: next friday 5pm, in 2 weeks, 2027-03-01 14:00",
     coordinator="Who is reminded (default: you)",
     repeat=(
-        "For a recurring milestone: every 3 months, monthly until 2027-12-31, "
-        "every quarter 4 times"
+        "For a recurring milestone: every 3 months, monthly until 2027-12-31, every quarter 4 times"
     ),
 )
 @app_commands.autocomplete(entry=entry_autocomplete)
@@ -187,15 +186,14 @@ async def done(
     interaction: discord.Interaction, milestone: app_commands.Range[str, 1, 100]
 ) -> None:
     """Mark a milestone done: no more reminders for it."""
-    finished, already = await finish(interaction, milestone_id(milestone))
+    finished = await finish(interaction, milestone_id(milestone))
     locale = user_locale(interaction)
-    if already:
-        await interaction.response.send_message(
-            render_already_done(finished.title, locale), ephemeral=True
-        )
+    title = finished.milestone.title
+    if finished.already:
+        await interaction.response.send_message(render_already_done(title, locale), ephemeral=True)
         return
     await interaction.response.send_message(
-        render_done(finished.title, locale), allowed_mentions=NO_PINGS
+        render_done(title, locale, finished.next_due), allowed_mentions=NO_PINGS
     )
     await wake_reminders(bot_of(interaction))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,7 @@ from commands.common import bot_of
 from storage import search
 from storage.errors import InvalidInput, NotAllowed
 from storage.models import GuildSettings, Milestone
-from storage.services import entries, milestones
+from storage.services import entries, milestones, recurrence
 from storage.services.milestones import Actor
 from storage.services.settings import effective_timezone, get_settings
 from storage.text import fold
@@ -118,17 +120,25 @@ async def milestone_autocomplete(
     ]
 
 
-async def finish(interaction: discord.Interaction, milestone_id: int) -> tuple[Milestone, bool]:
-    """Mark the milestone done as the member; and whether it already was (nothing changed)."""
+@dataclass(frozen=True)
+class Finished:
+    milestone: Milestone
+    already: bool  # it was done before: nothing changed
+    next_due: datetime | None  # a recurring milestone's next occurrence
+
+
+async def finish(interaction: discord.Interaction, milestone_id: int) -> Finished:
+    """Mark the milestone done as the member."""
     bot = bot_of(interaction)
 
-    async def apply(session: AsyncSession, guild_id: int, actor: Actor) -> tuple[Milestone, bool]:
+    async def apply(session: AsyncSession, guild_id: int, actor: Actor) -> Finished:
         current = await milestones.get_milestone(milestone_id, session=session, guild_id=guild_id)
-        if current.done_at is not None:
-            return current, True
-        done = await milestones.mark_done(
-            milestone_id, session=session, guild_id=guild_id, actor=actor, now=bot.clock.now()
-        )
-        return done, False
+        already = current.done_at is not None
+        if not already:
+            current = await milestones.mark_done(
+                milestone_id, session=session, guild_id=guild_id, actor=actor, now=bot.clock.now()
+            )
+        following = await recurrence.next_occurrence(current, session=session)
+        return Finished(current, already, following.due_at if following else None)
 
     return await change_milestone(interaction, apply)

@@ -90,10 +90,11 @@ class ReminderButton(
     async def _done(self, interaction: discord.Interaction) -> None:
         """Done: the reminder message says who marked it done, and its buttons for this
         milestone are disabled; pressed again, the member is told it already is."""
-        milestone, already = await finish(interaction, self.milestone_id)
+        finished = await finish(interaction, self.milestone_id)
+        milestone = finished.milestone
         locale = user_locale(interaction)
         message = interaction.message
-        if already or message is None:
+        if finished.already or message is None:
             await interaction.response.send_message(
                 render_already_done(milestone.title, locale), ephemeral=True
             )

@@ -162,6 +162,19 @@ def _placed(local: datetime, zone: ZoneInfo) -> datetime:
     return placed.astimezone(UTC)
 
 
+async def next_occurrence(milestone: Milestone, *, session: AsyncSession) -> Milestone | None:
+    """The occurrence planned after this one, if any."""
+    if not milestone.recurrence or milestone.id is None:
+        return None
+    found = await session.exec(
+        select(Milestone).where(
+            Milestone.series_id == (milestone.series_id or milestone.id),
+            Milestone.occurrence == milestone.occurrence + 1,
+        )
+    )
+    return found.first()
+
+
 async def plan_next(milestone: Milestone, *, session: AsyncSession) -> Milestone | None:
     """Create the occurrence after `milestone`, unless the series ended or it exists.
 

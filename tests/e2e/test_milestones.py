@@ -537,3 +537,16 @@ async def test_a_recurring_milestone_comes_back_once_per_occurrence(
     report_rule = rules[f"Funder report — {ENTRY}"]
     assert report_rule["FREQ"] == ["MONTHLY"] and report_rule["INTERVAL"] == [3]
     assert report_rule["COUNT"] == [3]  # from the second occurrence: three left
+
+    done = await run(world, "milestone done", world.volunteer, {"milestone": str(following.id)})
+    assert "It repeats: the next one is due" in done.content
+    third = await stored_occurrence(world, "Funder report", 2)
+    assert third is not None and f"<t:{int(third.due_at.timestamp())}:F>" in done.content
+
+
+async def stored_occurrence(world: World, title: str, occurrence: int) -> Milestone | None:
+    async with world.bot.database.sessions() as session:
+        found, _ = await milestones.list_milestones(
+            session=session, guild_id=world.guild.id, include_done=True, limit=500
+        )
+    return next((m for m in found if m.title == title and m.occurrence == occurrence), None)
