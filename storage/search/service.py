@@ -26,6 +26,7 @@ from storage.search.fuzzy import (
     organisations,
     vocabulary,
 )
+from storage.search.mariadb import MariadbBackend
 from storage.search.postgres import PostgresBackend
 from storage.search.query import (
     AUTOCOMPLETE_MAX,
@@ -41,7 +42,13 @@ from storage.search.query import (
 )
 from storage.search.sqlite import SqliteBackend
 
-_BACKENDS: dict[str, Backend] = {"sqlite": SqliteBackend(), "postgresql": PostgresBackend()}
+_BACKENDS: dict[str, Backend] = {
+    "sqlite": SqliteBackend(),
+    "postgresql": PostgresBackend(),
+    # SQLAlchemy names a MariaDB server reached by a mysql+ URL "mysql".
+    "mysql": MariadbBackend(),
+    "mariadb": MariadbBackend(),
+}
 
 
 async def _backend(session: AsyncSession) -> Backend:

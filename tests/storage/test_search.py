@@ -1,4 +1,6 @@
-"""Search on SQLite and PostgreSQL: ranking, syntax, typos, filters, pages, guilds, junk."""
+"""Search on SQLite, PostgreSQL and MariaDB: ranking, syntax, typos, filters, pages, guilds,
+junk. Writes are committed before searching, as the bot's are: MariaDB's FULLTEXT indexes
+see committed rows only."""
 
 from __future__ import annotations
 
@@ -30,9 +32,11 @@ from tests.factories import GUILD, OTHER_GUILD, entry_input
 async def add(session: AsyncSession, guild_id: int = GUILD, **values: Any) -> Entry:
     values.setdefault("partners", None)
     values.setdefault("summary", None)
-    return await entries.create_entry(
+    entry = await entries.create_entry(
         entry_input(**values), session=session, guild_id=guild_id, actor_id=1
     )
+    await session.commit()
+    return entry
 
 
 async def names(query: str, session: AsyncSession, **options: Any) -> list[str]:
@@ -248,19 +252,23 @@ async def test_index_follows_updates_and_deletes(session: AsyncSession) -> None:
         guild_id=GUILD,
         actor_id=1,
     )
+    await session.commit()
     assert await names("tulips", session) == []
     assert await names("roses", session) == ["New name"]
     # A raw update, as an import might do, is indexed too.
     await session.exec(
         sa.update(Entry).where(Entry.id == entry.id).values(search_text="new name about lilies")
     )
+    await session.commit()
     assert await names("lilies", session) == ["New name"]
     await entries.change_status(
         entry.id, Status.ARCHIVED, session=session, guild_id=GUILD, actor_id=1
     )
+    await session.commit()
     archived = SearchFilters(status=Status.ARCHIVED)
     assert await names("roses", session, filters=archived) == ["New name"]
     await entries.delete_entry(entry.id, session=session, guild_id=GUILD, actor_id=1)
+    await session.commit()
     assert await names("roses", session) == []
     assert await autocomplete_names("new", session=session, guild_id=GUILD) == []
 
