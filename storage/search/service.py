@@ -93,7 +93,7 @@ async def _with_near(
 ) -> SearchPage:
     """The few exact matches (first on every page), then the matches of the query with its
     unknown words corrected, if any; else the entries whose names or partners are near it.
-    Corrections come from the guild's vocabulary, or where none is kept (SQLite) from the
+    Corrections come from the guild's vocabulary, or where none is kept (SQLite, MariaDB) from the
     near entries' names and partners, which are the results if all of them could be read
     and some are near enough."""
     nearness = Nearness(" ".join(query.words))

@@ -197,7 +197,7 @@ async def test_typos_in_a_query_of_several_words(session: AsyncSession) -> None:
 async def test_postgresql_corrects_from_every_word_of_the_guild(session: AsyncSession) -> None:
     """PostgreSQL keeps each guild's words (triggers, migrations 0003): a word of a summary
     corrects a typo too, once written by an insert or an update; SQLite corrects from the
-    names and partners of the entries near the query."""
+    names and partners of the entries near the query, and so does MariaDB."""
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("the vocabulary is PostgreSQL's")
     entry = await add(session, name="Garden", summary="About roses.")
