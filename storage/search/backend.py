@@ -92,6 +92,11 @@ class Backend:
     async def prepare(self, session: AsyncSession) -> None:
         """Once per search, before its statements."""
 
+    async def prefetch(
+        self, session: AsyncSession, query: Query, filters: dict[str, Any], params: dict[str, Any]
+    ) -> None:
+        """Before windows(): statements of their own whose results it binds, if need be."""
+
     def windows(
         self, query: Query, filters: dict[str, Any], params: dict[str, Any], scoped: bool
     ) -> tuple[str, str]:
@@ -206,6 +211,7 @@ class Backend:
     ) -> Found:
         params: dict[str, Any] = {"guild": guild_id, "n": window + 1, "scan": 4 * window}
         params |= {"names": NAME_HITS, "wanted": "%" + " ".join(query.words) + "%"}
+        await self.prefetch(session, query, filters, params)
         windows, cut = self.windows(query, filters, params, scoped)
         words = [w for w in dict.fromkeys(query.words) if len(w) >= UNKNOWN_MIN] if check else []
         ranked = (
