@@ -343,11 +343,13 @@ class Backend:
         high = key[:-1] + chr(min(ord(key[-1]) + 1, 0x10FFFF))
         params |= {"n": limit, "low": key, "high": high}
         name = self.name_order
+        # Numbered after the LIMIT: MariaDB would number every name with the prefix first.
         starting = (
             f"a AS {self.materialized}(SELECT e.id, e.name,"
-            f" row_number() OVER (ORDER BY {name}) AS pos FROM entry AS e"
+            f" row_number() OVER (ORDER BY {name}) AS pos FROM"
+            f" (SELECT e.id, e.name, e.name_key FROM entry AS e"
             f" WHERE {where} AND {name} >= :low AND {name} < :high"
-            f" ORDER BY {name} LIMIT :n)"
+            f" ORDER BY {name} LIMIT :n) AS e)"
         )
         guard = "(SELECT count(*) FROM a) < :n"
         ctes, names = self.near_ctes("z", WORD.findall(key), (), where, params, False, guard)
