@@ -32,6 +32,11 @@ RUNS = [
         ["bench/interaction.py", "--backend", "postgresql"],
         ["--quick"],
     ),
+    (
+        "Interaction round trip vs a bare bot, and peak RSS (MariaDB)",
+        ["bench/interaction.py", "--backend", "mariadb"],
+        ["--quick"],
+    ),
     ("Digest build", ["bench/digest.py"], ["--runs", "5", "--guilds", "20"]),
     ("Reminder lateness", ["bench/reminders.py"], ["--quick"]),
     ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),
