@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         scheme = urlsplit(value).scheme
         if scheme not in DATABASE_SCHEMES:
             schemes = ", ".join(f"{s}://" for s in DATABASE_SCHEMES)
-            raise ValueError(f"DATABASE_URL must start with one of {schemes} got {value!r}")
+            raise ValueError(f"DATABASE_URL must start with one of {schemes}; got {value!r}")
         return value
 
     @field_validator("shard_ids", mode="before")
