@@ -129,8 +129,8 @@ def time_searches(
 
 
 async def stack_costs(database: Database, sent: list[Statements]) -> dict[str, list[float]]:
-    """Milliseconds of each search's SQL run again straight on the driver (aiosqlite or
-    asyncpg, as SQLAlchemy sent it), and of sessions running `SELECT 1`: the parts of a
+    """Milliseconds of each search's SQL run again straight on the driver (aiosqlite,
+    asyncpg or aiomysql, as SQLAlchemy sent it), and of sessions running `SELECT 1`: the parts of a
     search that no change to the bot's own code could remove."""
     from sqlmodel import select
 
@@ -143,8 +143,12 @@ async def stack_costs(database: Database, sent: list[Statements]) -> dict[str, l
             for statement, params in statements:
                 if sqlite:
                     await driver.execute_fetchall(statement, params)
-                else:
+                elif database.dialect == "postgresql":
                     await driver.fetch(statement, *params)
+                else:  # MariaDB: aiomysql
+                    async with driver.cursor() as cursor:
+                        await cursor.execute(statement, params)
+                        await cursor.fetchall()
             costs["sql"].append((time.perf_counter() - started) * 1000)
     for _ in range(len(sent)):
         started = time.perf_counter()

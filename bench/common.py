@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from corpus import COMMON, GUILD, PG_SERVER, PHRASES
+from corpus import COMMON, GUILD, PHRASES, create_database
 from corpus import admin as _admin
 from corpus import analyze as _analyze
 from corpus import fill as fill_entries
@@ -62,9 +62,7 @@ async def filled_database(backend: str, entries: int) -> AsyncIterator[tuple[str
         if backend == "sqlite":
             url = f"sqlite+aiosqlite:///{folder}/bench.db"
         else:
-            name = f"pb_bench_{uuid.uuid4().hex[:8]}"
-            await _admin(f'CREATE DATABASE "{name}"')
-            url, drop = f"{PG_SERVER}/{name}", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            url, drop = await create_database(backend, f"pb_bench_{uuid.uuid4().hex[:8]}")
         try:
             db = Database(url)
             try:
@@ -81,7 +79,7 @@ async def filled_database(backend: str, entries: int) -> AsyncIterator[tuple[str
             yield url, sample
         finally:
             if drop:
-                await _admin(drop)
+                await _admin(drop, backend)
 
 
 # --- the bots, each in its own process ---------------------------------------------------

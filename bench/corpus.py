@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiomysql
 import asyncpg
 import sqlalchemy as sa
 
@@ -22,6 +23,7 @@ from storage.text import fold, search_document
 GUILD = 1_000_000_000_000_000_001
 OTHER_GUILDS = [1_000_000_000_000_000_002 + n for n in range(3)]
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+MARIADB_SERVER = "mysql+aiomysql://root@127.0.0.1:3306"
 
 # --- corpus: places, organisations, topics and templates per language -------------------
 
@@ -296,13 +298,34 @@ async def analyze(db: Database) -> None:
             await connection.commit()
         return
     async with db.engine.connect() as connection:
+        if db.dialect != "postgresql":  # MariaDB
+            await connection.exec_driver_sql("ANALYZE TABLE entry")
+            return
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await autocommit.exec_driver_sql("VACUUM ANALYZE")  # entry and the search vocabulary
 
 
-async def admin(statement: str) -> None:
+async def admin(statement: str, backend: str = "postgresql") -> None:
+    if backend == "mariadb":
+        url = sa.engine.make_url(MARIADB_SERVER)
+        mariadb = await aiomysql.connect(host=url.host, port=url.port, user=url.username)
+        try:
+            async with mariadb.cursor() as cursor:
+                await cursor.execute(statement)
+        finally:
+            mariadb.close()
+        return
     connection = await asyncpg.connect(PG_SERVER.replace("+asyncpg", "") + "/postgres")
     try:
         await connection.execute(statement)
     finally:
         await connection.close()
+
+
+async def create_database(backend: str, name: str) -> tuple[str, str]:
+    """A new empty database on the backend's server: its URL and the statement that drops it."""
+    if backend == "mariadb":
+        await admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", backend)
+        return f"{MARIADB_SERVER}/{name}", f"DROP DATABASE IF EXISTS `{name}`"
+    await admin(f'CREATE DATABASE "{name}"')
+    return f"{PG_SERVER}/{name}", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'

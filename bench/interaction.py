@@ -1,7 +1,7 @@
 """Interaction round trip and memory: `/partnership search` against a bare discord.py bot.
 
     .venv/bin/python bench/interaction.py [--entries 100000] [--requests 300]
-        [--backend sqlite|postgresql] [--quick] [--profile FILE]
+        [--backend sqlite|postgresql|mariadb] [--quick] [--profile FILE]
 
 The parent process fills a fresh database (bench/search.py's generator), runs two
 Discord doubles and starts each bot in a process of its own (bench/_child.py): the
@@ -154,7 +154,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300, help="timed searches (and pings)")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "mariadb"], default="sqlite")
     parser.add_argument(
         "--quick", action="store_true", help=f"{QUICK_ENTRIES:,} entries, {QUICK_REQUESTS} requests"
     )

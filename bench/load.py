@@ -1,7 +1,7 @@
 """Load: volunteers at once searching, showing and proposing, against 100,000 entries.
 
     .venv/bin/python bench/load.py [--duration 60] [--volunteers 50] [--entries 100000]
-        [--backend sqlite|postgresql|both] [--think 0]
+        [--backend sqlite|postgresql|mariadb|both] [--think 0]  (both: SQLite, PostgreSQL)
 
 Per backend, this process fills a fresh database (bench/search.py's generator) and
 starts the real bot in a process of its own (bench/_child.py) against a Discord
@@ -74,7 +74,7 @@ SEARCHES, WARM_UP = 1_000, 10
 # before the bot has read Discord's answer to its callback, which is when discord.py starts
 # listening for that modal or button (sooner, the bot would never see the click).
 FILL_IN_S, READ_S = 0.5, 0.3
-TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB"}
 
 
 class Unexpected(Exception):
@@ -372,7 +372,7 @@ async def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per backend")
     parser.add_argument("--volunteers", type=int, default=50)
     parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--backend", choices=[*TITLES, "both"], default="both")
     parser.add_argument(
         "--think", type=float, default=0.0, help="mean pause between interactions, s"
     )

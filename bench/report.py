@@ -32,6 +32,11 @@ RUNS = [
         ["bench/interaction.py", "--backend", "postgresql"],
         ["--quick"],
     ),
+    (
+        "Interaction round trip vs a bare bot, and peak RSS (MariaDB)",
+        ["bench/interaction.py", "--backend", "mariadb"],
+        ["--quick"],
+    ),
     ("Digest build", ["bench/digest.py"], ["--runs", "5", "--guilds", "20"]),
     ("Reminder lateness", ["bench/reminders.py"], ["--quick"]),
     ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),
@@ -75,15 +80,16 @@ def run(title: str, command: list[str]) -> str:
 def _with_earlier_runs(block: str, fresh: list[str]) -> list[str]:
     """The README's sections in their order, those just run (--only) in place of theirs."""
     by_title = {section.splitlines()[0]: section for section in fresh}
+    stamp = f" (run again on {datetime.now(UTC):%Y-%m-%d %H:%M UTC})"
     merged = []
     for part in block.split("\n### ")[1:]:
         earlier = "### " + part.rstrip() + "\n"
         title = earlier.splitlines()[0].split(" (run again on ")[0]
         if title in by_title:
-            stamp = f" (run again on {datetime.now(UTC):%Y-%m-%d %H:%M UTC})"
             earlier = by_title.pop(title).replace(title, title + stamp, 1)
         merged.append(earlier)
-    return merged + list(by_title.values())
+    # A section new to the README was run now too, not at the time the header names.
+    return merged + [section.replace(t, t + stamp, 1) for t, section in by_title.items()]
 
 
 def main() -> int:

@@ -1,6 +1,7 @@
-"""Search latency at scale: 100,000 entries in one guild, on SQLite and PostgreSQL.
+"""Search latency at scale: 100,000 entries in one guild, on SQLite, PostgreSQL, MariaDB.
 
-    .venv/bin/python bench/search.py [--entries 100000] [--backend sqlite|postgresql|both]
+    .venv/bin/python bench/search.py [--entries 100000]
+        [--backend sqlite|postgresql|mariadb|both|all]  (both: SQLite and PostgreSQL)
 
 Each backend gets a fresh, migrated database that is filled with generated
 entries in several languages, then every query kind is timed after a warm-up.
@@ -26,10 +27,10 @@ from corpus import (
     COMMON,
     GUILD,
     OTHER_GUILDS,
-    PG_SERVER,
     PHRASES,
     admin,
     analyze,
+    create_database,
     fill,
     random_filters,
     typoed_fragment,
@@ -44,6 +45,7 @@ from storage.search import (
 )
 from storage.text import fold
 
+TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB"}
 MEDIAN_TARGET_MS = 5.0
 P99_TARGET_MS = 20.0
 
@@ -143,21 +145,27 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300, help="timed calls per line")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--backend",
+        choices=[*TITLES, "both", "all"],
+        default="both",
+        help="both: SQLite, PostgreSQL",
+    )
     args = parser.parse_args()
+    chosen = {"both": ["sqlite", "postgresql"], "all": list(TITLES)}.get(args.backend)
     ok = True
-    if args.backend in ("sqlite", "both"):
-        print("SQLite")
-        with tempfile.TemporaryDirectory() as folder:
-            ok &= await run(f"sqlite+aiosqlite:///{folder}/bench.db", args.entries, args.queries)
-    if args.backend in ("postgresql", "both"):
-        print("PostgreSQL")
-        name = f"pb_bench_{uuid.uuid4().hex[:8]}"
-        await admin(f'CREATE DATABASE "{name}"')
+    for backend in chosen or [args.backend]:
+        print(TITLES[backend])
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{folder}/bench.db"
+                ok &= await run(url, args.entries, args.queries)
+            continue
+        url, drop = await create_database(backend, f"pb_bench_{uuid.uuid4().hex[:8]}")
         try:
-            ok &= await run(f"{PG_SERVER}/{name}", args.entries, args.queries)
+            ok &= await run(url, args.entries, args.queries)
         finally:
-            await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin(drop, backend)
     print("ALL PASS" if ok else "SOME FAIL")
     return 0 if ok else 1
 

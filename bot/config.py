@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cached_property
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import languages
 
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg", "mysql+aiomysql")
+# Toolforge's ToolsDB (MariaDB): its jobs get TOOL_TOOLSDB_USER and _PASSWORD.
+TOOLSDB_HOST = "tools.db.svc.wikimedia.cloud"
+TOOLSDB_DATABASE = "{user}__partnerbot"
 
 
 class ConfigError(Exception):
@@ -44,18 +50,44 @@ class Settings(BaseSettings):
     port: int | None = Field(default=None, ge=1, le=65535)
     health_host: str = "0.0.0.0"  # a host's probe comes from outside the job
     shard_count: int | None = None
-    shard_ids: list[int] | None = None
+    # NoDecode: read by _shard_ids, not as JSON only ("0" and "0,1" are what people write).
+    shard_ids: Annotated[list[int] | None, NoDecode] = None
+    tool_toolsdb_user: str | None = None
+    tool_toolsdb_password: str | None = Field(default=None, repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _toolsdb(cls, data: Any) -> Any:
+        """Without DATABASE_URL, a Toolforge job's ToolsDB credentials name the database."""
+        if not isinstance(data, dict) or data.get("database_url"):
+            return data
+        user, password = data.get("tool_toolsdb_user"), data.get("tool_toolsdb_password")
+        if user and password:
+            database = TOOLSDB_DATABASE.format(user=user)
+            credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
+            data = data | {
+                "database_url": f"mysql+aiomysql://{credentials}@{TOOLSDB_HOST}/{database}"
+            }
+        return data
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
         scheme = urlsplit(value).scheme
-        if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
-            raise ValueError(
-                "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
-                f"got {value!r}"
-            )
+        if scheme not in DATABASE_SCHEMES:
+            schemes = ", ".join(f"{s}://" for s in DATABASE_SCHEMES)
+            raise ValueError(f"DATABASE_URL must start with one of {schemes}; got {value!r}")
         return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part for part in re.split(r"[\s,]+", text) if part] or None
 
     @field_validator("discord_api_base_url")
     @classmethod

@@ -25,6 +25,8 @@ SQLITE_BUSY_TIMEOUT_MS = 2_000
 CLI_BUSY_TIMEOUT_MS = 30_000  # `partnerbot import`/`export`: no deadline, wait for the bot
 PG_CONNECT_TIMEOUT = 1.5  # seconds
 PG_POOL_TIMEOUT = 1.0  # seconds
+# ToolsDB closes connections idle for long; renewing them sooner saves a failed ping.
+MARIADB_POOL_RECYCLE = 1_800  # seconds
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
@@ -58,7 +60,14 @@ def create_engine(
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)  # a connection the server dropped is replaced
     kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT)
-    kwargs["connect_args"] = {"timeout": PG_CONNECT_TIMEOUT, **kwargs.get("connect_args", {})}
+    connect_args: dict[str, Any] = {"timeout": PG_CONNECT_TIMEOUT}
+    if url.startswith(("mysql", "mariadb")):
+        # utf8mb4: names with emoji. READ COMMITTED, PostgreSQL's default: locking reads
+        # take no gap locks, so the claims of two processes do not deadlock on them.
+        connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT, "charset": "utf8mb4"}
+        kwargs.setdefault("isolation_level", "READ COMMITTED")
+        kwargs.setdefault("pool_recycle", MARIADB_POOL_RECYCLE)
+    kwargs["connect_args"] = connect_args | kwargs.get("connect_args", {})
     return create_async_engine(url, **kwargs)
 
 

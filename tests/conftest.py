@@ -1,8 +1,8 @@
-"""Shared fixtures: a migrated database on each backend, SQLite and PostgreSQL.
+"""Shared fixtures: a migrated database on each backend, SQLite, PostgreSQL and MariaDB.
 
-PostgreSQL is the server named by TEST_POSTGRES_URL (default: the local one).
-Without it the PostgreSQL cases skip with the reason; under CI=true they fail,
-because CI must run them.
+PostgreSQL is the server named by TEST_POSTGRES_URL, MariaDB the one named by
+TEST_MARIADB_URL (default: the local ones). Without a server its cases skip with the
+reason; under CI=true they fail, because CI must run them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
+import pymysql
 import pytest
+from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database, upgrade
@@ -24,7 +26,8 @@ from tests.support.pg_outage import OutageProxy
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-BACKENDS = ["sqlite", "postgresql"]
+MARIADB_URL = os.environ.get("TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/test")
+BACKENDS = ["sqlite", "postgresql", "mariadb"]
 
 
 def _pg_dsn(database: str) -> str:
@@ -53,14 +56,81 @@ def _postgres_available() -> str | None:
     return None
 
 
+def _require(reason: str | None, server: str) -> None:
+    """Skip without the server; fail under CI, which must run every backend."""
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI must run the {server} tests)")
+        pytest.skip(reason)
+
+
+def my_url(database: str) -> str:
+    return MARIADB_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def my_admin(*statements: str, database: str | None = None) -> list[tuple]:
+    """Run statements on the MariaDB server; the rows of the last one."""
+    url = make_url(MARIADB_URL)
+    connection = pymysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username or "root",
+        password=url.password or "",
+        database=database,
+        charset="utf8mb4",
+        connect_timeout=5,
+    )
+    rows: list[tuple] = []
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+                rows = list(cursor.fetchall())
+        connection.commit()
+    finally:
+        connection.close()
+    return rows
+
+
+def my_create(name: str, *statements: str) -> None:
+    """A database with the collation the migrations expect, then `statements` in it."""
+    my_admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    if statements:
+        my_admin("SET FOREIGN_KEY_CHECKS = 0", *statements, database=name)
+
+
+def my_drop(name: str) -> None:
+    my_admin(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def _mariadb_available() -> str | None:
+    try:
+        my_admin("SELECT 1")
+    except pymysql.MySQLError as exc:
+        return f"MariaDB not reachable at {MARIADB_URL}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def mariadb_template() -> Iterator[list[str]]:
+    """The statements that make a migrated database: MariaDB has no CREATE DATABASE
+    TEMPLATE, so each test's database replays the template's tables."""
+    _require(_mariadb_available(), "MariaDB")
+    name = f"pb_template_{uuid.uuid4().hex[:8]}"
+    my_create(name)
+    upgrade(my_url(name))
+    tables = my_admin("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'", database=name)
+    ddl = [my_admin(f"SHOW CREATE TABLE `{t}`", database=name)[0][1] for t, _ in tables]
+    versions = my_admin("SELECT version_num FROM alembic_version", database=name)
+    ddl += [f"INSERT INTO alembic_version VALUES ('{v}')" for (v,) in versions]
+    yield ddl
+    my_drop(name)
+
+
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A migrated template database; each test gets a fast copy of it."""
-    reason = _postgres_available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (CI must run the PostgreSQL tests)")
-        pytest.skip(reason)
+    _require(_postgres_available(), "PostgreSQL")
     name = f"pb_template_{uuid.uuid4().hex[:8]}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     upgrade(_pg_url(name))
@@ -83,6 +153,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         path = tmp_path / "test.db"
         shutil.copy(template, path)
         yield f"sqlite+aiosqlite:///{path}"
+        return
+    if request.param == "mariadb":
+        ddl: list[str] = request.getfixturevalue("mariadb_template")
+        name = f"pb_test_{uuid.uuid4().hex[:10]}"
+        my_create(name, *ddl)
+        yield my_url(name)
+        my_drop(name)
         return
     template_name: str = request.getfixturevalue("postgres_template")
     name = f"pb_test_{uuid.uuid4().hex[:10]}"

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 
+from sqlalchemy.engine import make_url
+
 from bot.config import Settings
 from bot.ops.invite import NEEDS, client_id_from_token, invite_url
 from storage.db import Database
@@ -42,7 +44,9 @@ def cmd_sync_commands(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     asyncio.run(Database(settings.database_url).upgrade())
-    print(f"Database is up to date: {settings.database_url}")
+    # The URL holds ToolsDB's password on Toolforge: job logs must not.
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    print(f"Database is up to date: {shown}")
     return 0
 
 

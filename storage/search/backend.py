@@ -1,10 +1,10 @@
-"""What both databases share: how statements are assembled, run and read back.
+"""What the databases share: how statements are assembled, run and read back.
 
 Each search is one ranking statement that also returns its page of entries (and the first
-few, which typo tolerance puts first on every page); SQLite and PostgreSQL differ only in
-the clauses that find matches (sqlite.py, postgres.py). Name hits come first, names that
-contain the query as typed before the others, shorter (closer) names first; then matches
-by relevance; newest first on ties.
+few, which typo tolerance puts first on every page); SQLite, PostgreSQL and MariaDB differ
+only in the clauses that find matches (sqlite.py, postgres.py, mariadb.py). Name hits come
+first, names that contain the query as typed before the others, shorter (closer) names
+first; then matches by relevance; newest first on ties.
 """
 
 from __future__ import annotations
@@ -85,9 +85,17 @@ class Backend:
     name_order = "e.name_key"  # an expression whose order the name index has
     keeps_vocabulary = False  # a table of the guild's words, for corrections
     words_agg = ""  # aggregate: the values of a column `word` joined by spaces
+    materialized = "MATERIALIZED "  # a CTE computed once (MariaDB has no such hint)
+    text_type = "varchar(16)"  # the type a filter's value is cast to
+    char_length = "length"  # a string's length in characters
 
     async def prepare(self, session: AsyncSession) -> None:
         """Once per search, before its statements."""
+
+    async def prefetch(
+        self, session: AsyncSession, query: Query, filters: dict[str, Any], params: dict[str, Any]
+    ) -> None:
+        """Before windows(): statements of their own whose results it binds, if need be."""
 
     def windows(
         self, query: Query, filters: dict[str, Any], params: dict[str, Any], scoped: bool
@@ -124,7 +132,12 @@ class Backend:
     def listing(self, where: str, filters: dict[str, Any], params: dict[str, Any]) -> str:
         """CTEs c(n): how many entries pass the filters (at most :n), and l(id, pos): the
         first :end of them by name."""
-        raise NotImplementedError
+        passing = f"SELECT e.id, e.name_key FROM entry AS e WHERE {where}"
+        return (
+            f"c(n) AS (SELECT count(*) FROM ({passing} LIMIT :n) AS i),"
+            " l AS (SELECT id, row_number() OVER (ORDER BY name_key) AS pos"
+            f" FROM ({passing} ORDER BY e.name_key LIMIT :end) AS i)"
+        )
 
     # --- shared --------------------------------------------------------------------
 
@@ -140,7 +153,7 @@ class Backend:
                 sql += " AND (CAST(:is_model AS INTEGER) IS NULL"
                 sql += f" OR CAST({prefix}is_model AS INTEGER) = :is_model)"
             else:
-                sql += f" AND (CAST(:{column} AS varchar(16)) IS NULL"
+                sql += f" AND (CAST(:{column} AS {self.text_type}) IS NULL"
                 sql += f" OR {prefix}{column} = :{column})"
         if "statuses" in filters:
             sql += f" AND {prefix}status IN :statuses"
@@ -198,11 +211,12 @@ class Backend:
     ) -> Found:
         params: dict[str, Any] = {"guild": guild_id, "n": window + 1, "scan": 4 * window}
         params |= {"names": NAME_HITS, "wanted": "%" + " ".join(query.words) + "%"}
+        await self.prefetch(session, query, filters, params)
         windows, cut = self.windows(query, filters, params, scoped)
         words = [w for w in dict.fromkeys(query.words) if len(w) >= UNKNOWN_MIN] if check else []
         ranked = (
             "r AS (SELECT id, 0 AS band, name_key NOT LIKE :wanted AS apart,"
-            " length(name_key) AS size, 0.0 AS score FROM n"
+            f" {self.char_length}(name_key) AS size, 0.0 AS score FROM n"
             " UNION ALL SELECT id, 1, NULL, NULL, score FROM w WHERE id NOT IN (SELECT id FROM n)),"
             " ranked AS (SELECT id, row_number() OVER"
             " (ORDER BY band, apart, size, score DESC, id DESC) AS pos FROM r)"
@@ -212,7 +226,8 @@ class Backend:
             sql = f"WITH {windows}, {ranked} " + _page_sql("ranked", total, cut=cut)
             return await self._page(session, sql, params, page)
         few = f"(SELECT count(*) FROM w) < {FUZZY_BELOW}"
-        sql = f"WITH {windows}, u0 AS MATERIALIZED ({self.unknown_sql(words, params, few)}),"
+        unknown_sql = self.unknown_sql(words, params, few)
+        sql = f"WITH {windows}, u0 AS {self.materialized}({unknown_sql}),"
         sql += f" {ranked} "
         unknown = f"(SELECT {self.words_agg} FROM u0)"
         sql += _page_sql("ranked", total, unknown, self.similar_words(), cut)
@@ -285,7 +300,7 @@ class Backend:
             unless = [f"NOT EXISTS (SELECT 1 FROM {before})" for before in names]
             condition = " AND ".join(([guard] if guard else []) + unless) or None
             sql = self.near_sql(f"{name}_", narrow, pieces_of, where, params, partners, condition)
-            ctes.append(f"{name} AS MATERIALIZED ({sql})")
+            ctes.append(f"{name} AS {self.materialized}({sql})")
             names.append(name)
         return ctes, names
 
@@ -328,10 +343,13 @@ class Backend:
         high = key[:-1] + chr(min(ord(key[-1]) + 1, 0x10FFFF))
         params |= {"n": limit, "low": key, "high": high}
         name = self.name_order
+        # Numbered after the LIMIT: MariaDB would number every name with the prefix first.
         starting = (
-            f"a AS MATERIALIZED (SELECT e.id, e.name, row_number() OVER (ORDER BY {name}) AS pos"
-            f" FROM entry AS e WHERE {where} AND {name} >= :low AND {name} < :high"
-            f" ORDER BY {name} LIMIT :n)"
+            f"a AS {self.materialized}(SELECT e.id, e.name,"
+            f" row_number() OVER (ORDER BY {name}) AS pos FROM"
+            f" (SELECT e.id, e.name, e.name_key FROM entry AS e"
+            f" WHERE {where} AND {name} >= :low AND {name} < :high"
+            f" ORDER BY {name} LIMIT :n) AS e)"
         )
         guard = "(SELECT count(*) FROM a) < :n"
         ctes, names = self.near_ctes("z", WORD.findall(key), (), where, params, False, guard)

@@ -140,11 +140,3 @@ class PostgresBackend(Backend):
             " SELECT * FROM (SELECT s.*, count(*) OVER () AS scanned"
             f" FROM {tag}i AS s) AS s WHERE {outer} LIMIT :pool"
         )
-
-    def listing(self, where: str, filters: dict[str, Any], params: dict[str, Any]) -> str:
-        passing = f"SELECT e.id, e.name_key FROM entry AS e WHERE {where}"
-        return (
-            f"c(n) AS (SELECT count(*) FROM ({passing} LIMIT :n) AS i),"
-            " l AS (SELECT id, row_number() OVER (ORDER BY name_key) AS pos"
-            f" FROM ({passing} ORDER BY e.name_key LIMIT :end) AS i)"
-        )

@@ -26,6 +26,7 @@ from storage.search.fuzzy import (
     organisations,
     vocabulary,
 )
+from storage.search.mariadb import MariadbBackend
 from storage.search.postgres import PostgresBackend
 from storage.search.query import (
     AUTOCOMPLETE_MAX,
@@ -41,7 +42,13 @@ from storage.search.query import (
 )
 from storage.search.sqlite import SqliteBackend
 
-_BACKENDS: dict[str, Backend] = {"sqlite": SqliteBackend(), "postgresql": PostgresBackend()}
+_BACKENDS: dict[str, Backend] = {
+    "sqlite": SqliteBackend(),
+    "postgresql": PostgresBackend(),
+    # SQLAlchemy names a MariaDB server reached by a mysql+ URL "mysql".
+    "mysql": MariadbBackend(),
+    "mariadb": MariadbBackend(),
+}
 
 
 async def _backend(session: AsyncSession) -> Backend:
@@ -86,7 +93,7 @@ async def _with_near(
 ) -> SearchPage:
     """The few exact matches (first on every page), then the matches of the query with its
     unknown words corrected, if any; else the entries whose names or partners are near it.
-    Corrections come from the guild's vocabulary, or where none is kept (SQLite) from the
+    Corrections come from the guild's vocabulary, or where none is kept (SQLite, MariaDB) from the
     near entries' names and partners, which are the results if all of them could be read
     and some are near enough."""
     nearness = Nearness(" ".join(query.words))

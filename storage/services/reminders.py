@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry, GuildSettings, Milestone, Reminder, ReminderKind, ReminderState
 from storage.services import planning, recurrence
+from storage.sql import update_returning_ids
 
 # Delivered later than this after its time, a reminder says it is late ("should have
 # arrived at …"): a coordinator must know the reminder is not on time.
@@ -133,15 +134,10 @@ async def _set(session: AsyncSession, ids: Iterable[int], *where: Any, **values:
     ids = list(ids)
     if not ids:
         return []
-    statement = (
-        sa.update(Reminder)
-        .where(col(Reminder.id).in_(ids), *where)
-        .values(**values)
-        .returning(col(Reminder.id))
-        # The in-memory rows may be stale (another process): do not evaluate on them.
-        .execution_options(synchronize_session=False)
+    reminder_id = col(Reminder.id)
+    return await update_returning_ids(
+        session, Reminder, reminder_id, reminder_id.in_(ids), *where, **values
     )
-    return list((await session.exec(statement)).scalars().all())
 
 
 async def claim_due(
@@ -169,6 +165,8 @@ async def claim_due(
         .order_by(col(Milestone.due_at), col(Milestone.id))
         .limit(limit)
         # PostgreSQL: other processes skip these milestones; SQLite renders nothing here.
+        # MariaDB (SQLAlchemy drops OF there) locks and skips the joined entry and guild
+        # rows too: a guild's due milestones go to one process at a time.
         .with_for_update(of=Milestone, skip_locked=True)
     )
     context = {m.id: (m, name, guild) for m, name, guild in (await session.exec(statement)).all()}
@@ -294,14 +292,9 @@ async def reclaim_stale(*, session: AsyncSession, now: datetime) -> list[StaleMe
     leaders = (await session.exec(select(leader).where(*stale).distinct())).all()
     groups: dict[int, list[int]] = {}
     for leader_id in leaders:
-        statement = (
-            sa.update(Reminder)
-            .where(leader == leader_id, *stale)
-            .values(sent_at=now)
-            .returning(col(Reminder.id))
-            .execution_options(synchronize_session=False)
+        ids = await update_returning_ids(
+            session, Reminder, col(Reminder.id), leader == leader_id, *stale, sent_at=now
         )
-        ids = list((await session.exec(statement)).scalars().all())
         if ids:
             groups[leader_id] = ids
     if not groups:

@@ -20,6 +20,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         "DEFAULT_LOCALE",
         "LOG_LEVEL",
         "DEV_GUILD_ID",
+        "SHARD_IDS",
+        "TOOL_TOOLSDB_USER",
+        "TOOL_TOOLSDB_PASSWORD",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -96,3 +99,39 @@ def test_db_upgrade(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     assert main(["db", "upgrade"]) == 0
     assert (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "ids"), [("0", [0]), ("0,1", [0, 1]), (" 0, 1 ", [0, 1]), ("[0, 1]", [0, 1])]
+)
+def test_shard_ids_in_the_forms_people_write(
+    monkeypatch: pytest.MonkeyPatch, value: str, ids: list[int]
+) -> None:
+    monkeypatch.setenv("SHARD_IDS", value)
+    assert load_settings().shard_ids == ids
+
+
+def test_wrong_shard_ids_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHARD_IDS", "zero")
+    with pytest.raises(ConfigError, match=r"^SHARD_IDS:"):
+        load_settings()
+
+
+def test_toolforge_credentials_name_the_toolsdb_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TOOL_TOOLSDB_USER", "s54321")
+    monkeypatch.setenv("TOOL_TOOLSDB_PASSWORD", "p@ss:word/%")
+    settings = load_settings()
+    assert settings.database_url == (
+        "mysql+aiomysql://s54321:p%40ss%3Aword%2F%25"
+        "@tools.db.svc.wikimedia.cloud/s54321__partnerbot"
+    )
+    assert "p@ss" not in repr(settings)
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///here.db")  # an explicit URL wins
+    assert load_settings().database_url == "sqlite+aiosqlite:///here.db"
+
+
+def test_mariadb_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql+aiomysql://bot:secret@127.0.0.1:3306/partnerbot")
+    assert load_settings().database_url.startswith("mysql+aiomysql://")

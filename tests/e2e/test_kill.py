@@ -1,4 +1,4 @@
-"""Process faults: `kill -9` at random moments, two bot processes on one PostgreSQL.
+"""Process faults: `kill -9` at random moments, two bot processes on one PostgreSQL or MariaDB.
 
 Two `partnerbot run` processes, shards 0 and 1 of 2, serve four guilds through the
 Discord double. In every guild a volunteer proposes, a moderator approves or rejects,
@@ -43,7 +43,7 @@ DUE_EVERY = timedelta(seconds=3)  # the guilds' milestones fall due together, ra
 DIGEST_EVERY = timedelta(seconds=5)
 SETTLE_TIMEOUT = 30.0
 
-pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+pytestmark = pytest.mark.parametrize("db_url", ["postgresql", "mariadb"], indirect=True)
 
 
 async def seed(database: Database, casts: list[Cast], start: datetime) -> datetime:

@@ -1,4 +1,5 @@
-"""Entry rules on SQLite and PostgreSQL: uniqueness, guild isolation, audit, decisions."""
+"""Entry rules on SQLite, PostgreSQL and MariaDB: uniqueness, guild isolation, audit,
+decisions."""
 
 from __future__ import annotations
 
@@ -65,6 +66,25 @@ async def test_names_unique_per_guild_case_and_accent_insensitive(session: Async
         now=datetime.now(UTC),
     )
     assert other.id is not None
+
+
+async def test_names_with_emoji_and_microseconds_read_back(session: AsyncSession) -> None:
+    """utf8mb4 on MariaDB (its utf8 holds no emoji), and times to the microsecond."""
+    entry = await entries.create_entry(
+        entry_input(name="Wiki Loves Earth 🌍 Ñandú"), session=session, guild_id=GUILD, actor_id=1
+    )
+    await session.commit()
+    session.expunge_all()
+    loaded = await entries.get_entry(entry.id, session=session, guild_id=GUILD)
+    assert loaded.name == "Wiki Loves Earth 🌍 Ñandú"
+    assert loaded.created_at == entry.created_at  # microseconds kept
+    with pytest.raises(DuplicateName):
+        await entries.create_entry(
+            entry_input(name="wiki loves earth 🌍 ñandu"),
+            session=session,
+            guild_id=GUILD,
+            actor_id=1,
+        )
 
 
 async def test_other_guild_cannot_read_or_write(session: AsyncSession) -> None:

@@ -1,4 +1,4 @@
-"""Migrations go up from empty, down to nothing and up again, on both backends."""
+"""Migrations go up from empty, down to nothing and up again, on every backend."""
 
 from __future__ import annotations
 
@@ -12,14 +12,19 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from storage.db import Database, downgrade, upgrade
-from tests.conftest import _pg_admin, _pg_url
+from tests.conftest import BACKENDS, _pg_admin, _pg_url, my_create, my_drop, my_url
 
 
 def _empty_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-    request.getfixturevalue("postgres_template")  # skips or fails like the other PG tests
     name = f"pb_mig_{uuid.uuid4().hex[:8]}"
+    if backend == "mariadb":
+        request.getfixturevalue("mariadb_template")  # skips or fails like the other tests
+        my_create(name)
+        request.addfinalizer(lambda: my_drop(name))
+        return my_url(name)
+    request.getfixturevalue("postgres_template")  # skips or fails like the other PG tests
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     request.addfinalizer(
         lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -36,7 +41,7 @@ async def _tables(url: str) -> set[str]:
         await db.dispose()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_upgrade_downgrade_upgrade(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -50,7 +55,7 @@ def test_upgrade_downgrade_upgrade(
     assert set(SQLModel.metadata.tables) <= asyncio.run(_tables(url))
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_autogenerate_finds_nothing_to_change(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

@@ -1,4 +1,6 @@
-"""Search on SQLite and PostgreSQL: ranking, syntax, typos, filters, pages, guilds, junk."""
+"""Search on SQLite, PostgreSQL and MariaDB: ranking, syntax, typos, filters, pages, guilds,
+junk. Writes are committed before searching, as the bot's are: MariaDB's FULLTEXT indexes
+see committed rows only."""
 
 from __future__ import annotations
 
@@ -31,9 +33,11 @@ from tests.support.factories import GUILD, OTHER_GUILD, entry_input
 async def add(session: AsyncSession, guild_id: int = GUILD, **values: Any) -> Entry:
     values.setdefault("partners", None)
     values.setdefault("summary", None)
-    return await entries.create_entry(
+    entry = await entries.create_entry(
         entry_input(**values), session=session, guild_id=guild_id, actor_id=1, now=datetime.now(UTC)
     )
+    await session.commit()
+    return entry
 
 
 async def names(query: str, session: AsyncSession, **options: Any) -> list[str]:
@@ -196,7 +200,7 @@ async def test_typos_in_a_query_of_several_words(session: AsyncSession) -> None:
 async def test_postgresql_corrects_from_every_word_of_the_guild(session: AsyncSession) -> None:
     """PostgreSQL keeps each guild's words (triggers, migrations 0003): a word of a summary
     corrects a typo too, once written by an insert or an update; SQLite corrects from the
-    names and partners of the entries near the query."""
+    names and partners of the entries near the query, and so does MariaDB."""
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("the vocabulary is PostgreSQL's")
     entry = await add(session, name="Garden", summary="About roses.")
@@ -253,12 +257,14 @@ async def test_index_follows_updates_and_deletes(session: AsyncSession) -> None:
         actor_id=1,
         now=datetime.now(UTC),
     )
+    await session.commit()
     assert await names("tulips", session) == []
     assert await names("roses", session) == ["New name"]
     # A raw update, as an import might do, is indexed too.
     await session.exec(
         sa.update(Entry).where(Entry.id == entry.id).values(search_text="new name about lilies")
     )
+    await session.commit()
     assert await names("lilies", session) == ["New name"]
     await entries.change_status(
         entry.id,
@@ -268,11 +274,13 @@ async def test_index_follows_updates_and_deletes(session: AsyncSession) -> None:
         actor_id=1,
         now=datetime.now(UTC),
     )
+    await session.commit()
     archived = SearchFilters(status=Status.ARCHIVED)
     assert await names("roses", session, filters=archived) == ["New name"]
     await entries.delete_entry(
         entry.id, session=session, guild_id=GUILD, actor_id=1, now=datetime.now(UTC)
     )
+    await session.commit()
     assert await names("roses", session) == []
     assert await autocomplete_names("new", session=session, guild_id=GUILD) == []
 

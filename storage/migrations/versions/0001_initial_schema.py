@@ -202,42 +202,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("reminder", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_reminder_state"))
-        batch_op.drop_index(batch_op.f("ix_reminder_milestone_id"))
-        batch_op.drop_index(batch_op.f("ix_reminder_guild_id"))
-        batch_op.drop_index(batch_op.f("ix_reminder_fire_at"))
-
+    # Dropping a table drops its indexes (MariaDB refuses to drop one a foreign key uses).
     op.drop_table("reminder")
-    with op.batch_alter_table("support", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_support_guild_id"))
-
     op.drop_table("support")
-    with op.batch_alter_table("milestone", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_milestone_guild_id"))
-        batch_op.drop_index(batch_op.f("ix_milestone_entry_id"))
-        batch_op.drop_index(batch_op.f("ix_milestone_due_at"))
-
     op.drop_table("milestone")
-    with op.batch_alter_table("digest_post", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_digest_post_guild_id"))
-
     op.drop_table("digest_post")
     op.drop_table("user_settings")
     op.drop_table("guild_settings")
-    with op.batch_alter_table("entry", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_entry_status"))
-        batch_op.drop_index(batch_op.f("ix_entry_guild_id"))
-
     op.drop_table("entry")
-    with op.batch_alter_table("digest_schedule", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_digest_schedule_next_run_at"))
-        batch_op.drop_index(batch_op.f("ix_digest_schedule_guild_id"))
-
     op.drop_table("digest_schedule")
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_event_guild_id"))
-        batch_op.drop_index(batch_op.f("ix_audit_event_entry_id"))
-
     op.drop_table("audit_event")
     op.drop_table("app_state")

@@ -12,7 +12,11 @@ PostgreSQL: a weighted tsvector column; GIN indexes over it and over the name's
 own words, each together with the filterable columns (btree_gin), so that a
 filtered search reads only the rows it returns; pg_trgm GIN indexes on name_key
 and partners; a byte-order name index for autocomplete prefixes.
-Both: (guild_id, updated_at) for "most recently updated" lists.
+MariaDB: InnoDB FULLTEXT indexes over generated copies of search_text and name_key
+whose words of one or two letters are padded to the index's minimum token size
+(innodb_ft_min_token_size is 3 and server-wide: ToolsDB's cannot be changed), built
+without a stopword list; the unique (guild_id, name_key) index serves prefixes.
+All: (guild_id, updated_at) for "most recently updated" lists.
 
 Revision ID: 0002
 Revises: 0001
@@ -117,15 +121,50 @@ def _postgresql_downgrade() -> None:
     # The extensions stay: the server may have had them before, and others may use them.
 
 
+# Generated columns that MariaDB indexes: the column's words, separated by single spaces,
+# those of one or two letters padded with "__" (which no query word contains: words are
+# letters and digits), as storage/search/mariadb.py pads the query's.
+_MARIADB_COLUMNS = {"ft_text": ("TEXT", "search_text"), "ft_name": ("VARCHAR(400)", "name_key")}
+
+
+_NOT_WORD = "(*UCP)[^[:alnum:]]+"
+_SHORT_WORD = "(*UCP)(?<![[:alnum:]])([[:alnum:]]{1,2})(?![[:alnum:]])"
+
+
+def _mariadb_words(column: str) -> str:
+    spaced = f"REGEXP_REPLACE({column}, '{_NOT_WORD}', ' ')"
+    return f"REGEXP_REPLACE({spaced}, '{_SHORT_WORD}', '\\\\1__')"
+
+
+def _mariadb_upgrade() -> None:
+    columns = ", ".join(
+        f"ADD COLUMN {column} {kind} AS ({_mariadb_words(source)}) STORED"
+        for column, (kind, source) in _MARIADB_COLUMNS.items()
+    )
+    op.execute(f"ALTER TABLE entry {columns}")
+    # Stopwords ("the", "de", "la"...) are words people search for; the setting is read
+    # when an index is built.
+    op.execute("SET SESSION innodb_ft_enable_stopword = OFF")
+    for column in _MARIADB_COLUMNS:
+        op.execute(f"CREATE FULLTEXT INDEX ix_entry_{column} ON entry ({column})")
+    op.execute("SET SESSION innodb_ft_enable_stopword = DEFAULT")
+    op.execute(_RECENT_INDEX)
+
+
+def _mariadb_downgrade() -> None:
+    op.execute("DROP INDEX ix_entry_guild_updated ON entry")
+    for column in _MARIADB_COLUMNS:
+        op.execute(f"DROP INDEX ix_entry_{column} ON entry")
+    op.execute("ALTER TABLE entry " + ", ".join(f"DROP COLUMN {c}" for c in _MARIADB_COLUMNS))
+
+
+_UPGRADES = {"sqlite": _sqlite_upgrade, "postgresql": _postgresql_upgrade}
+_DOWNGRADES = {"sqlite": _sqlite_downgrade, "postgresql": _postgresql_downgrade}
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _sqlite_upgrade()
-    else:
-        _postgresql_upgrade()
+    _UPGRADES.get(op.get_bind().dialect.name, _mariadb_upgrade)()
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _sqlite_downgrade()
-    else:
-        _postgresql_downgrade()
+    _DOWNGRADES.get(op.get_bind().dialect.name, _mariadb_downgrade)()
