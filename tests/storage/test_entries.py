@@ -71,7 +71,11 @@ async def test_names_unique_per_guild_case_and_accent_insensitive(session: Async
 async def test_names_with_emoji_and_microseconds_read_back(session: AsyncSession) -> None:
     """utf8mb4 on MariaDB (its utf8 holds no emoji), and times to the microsecond."""
     entry = await entries.create_entry(
-        entry_input(name="Wiki Loves Earth 🌍 Ñandú"), session=session, guild_id=GUILD, actor_id=1
+        entry_input(name="Wiki Loves Earth 🌍 Ñandú"),
+        session=session,
+        guild_id=GUILD,
+        actor_id=1,
+        now=datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC),
     )
     await session.commit()
     session.expunge_all()
@@ -84,6 +88,7 @@ async def test_names_with_emoji_and_microseconds_read_back(session: AsyncSession
             session=session,
             guild_id=GUILD,
             actor_id=1,
+            now=datetime.now(UTC),
         )
 
 

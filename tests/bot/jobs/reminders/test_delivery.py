@@ -177,7 +177,8 @@ async def test_two_processes_deliver_each_reminder_once(
     # Each of the 120 milestones: its due reminder (the 1-day one collapsed into it),
     # then overdue 1. Exactly once each, and no nonce used twice.
     assert len(set(delivered)) == 120
-    assert all(delivered.count(m) == 2 for m in set(delivered))
+    counts = {m: delivered.count(m) for m in set(delivered)}
+    assert all(c == 2 for c in counts.values()), {m: c for m, c in counts.items() if c != 2}
     assert len({nonce for _, _, nonce in sender.sent}) == len(sender.sent)
     assert (await states(database)).get("sending", 0) == 0
 
