@@ -1,0 +1,138 @@
+"""The writes of an import, a batch at a time: a statement per table for each batch.
+
+A batch is a list of `Planned` rows, made while the file is checked (see transfer.py):
+the entry's columns and its audit snapshots are computed then, so that a batch's
+transaction only looks up names and writes.
+
+The search indexes need nothing here: they are kept by the database for every
+statement, in bulk (migrations 0002 and 0003). SQLite's FTS5 triggers add each row's
+terms to the transaction's pending index, written out once at commit; PostgreSQL
+computes search_vector as a generated column, and the vocabulary's trigger runs once
+per statement over all its rows (REFERENCING NEW TABLE).
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Entry, EntryKind
+from storage.services import audit, milestones
+from storage.types import utcnow
+
+BATCH = 1_000  # rows per statement and per transaction
+_ENTRY = Entry.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class Planned:
+    """A valid row of the file, ready to write: the entry's columns and its audit
+    snapshots (as created, and the changes of the fields a proposal lacks, if any)."""
+
+    values: dict[str, Any]
+    created: dict[str, Any]
+    edited: tuple[dict[str, Any], dict[str, Any]] | None
+
+
+@dataclass
+class Written:
+    created: int
+    skipped_names: list[str]
+
+
+class Spool:
+    """Batches of planned rows, kept in memory while they fit one batch, else in a
+    temporary file (pickled: it holds only what this process wrote), so that memory
+    holds one batch, however long the file."""
+
+    def __init__(self) -> None:
+        self.pending: list[Planned] = []
+        self.file: IO[bytes] | None = None
+        self.count = 0
+
+    def add(self, planned: Planned) -> None:
+        self.pending.append(planned)
+        self.count += 1
+        if len(self.pending) == BATCH:
+            if self.file is None:
+                # Closed (and so deleted) by close(), when the import ends.
+                self.file = tempfile.TemporaryFile()  # noqa: SIM115
+            pickle.dump(self.pending, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.pending = []
+
+    def batches(self) -> Iterator[list[Planned]]:
+        if self.file is not None:
+            self.file.seek(0)
+            while True:
+                try:
+                    yield pickle.load(self.file)
+                except EOFError:
+                    break
+        if self.pending:
+            yield self.pending
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+async def _existing(session: AsyncSession, guild_id: int, keys: Iterable[str]) -> set[str]:
+    """Those of `keys` that the guild's entries already have: one query."""
+    statement = select(Entry.name_key).where(
+        Entry.guild_id == guild_id, col(Entry.name_key).in_(list(keys))
+    )
+    return set((await session.exec(statement)).all())
+
+
+async def write_batch(
+    batch: list[Planned], *, session: AsyncSession, guild_id: int, actor_id: int | None
+) -> Written:
+    """Create the batch's entries whose names the guild lacks, with their audit events
+    and reporting milestones; the names skipped."""
+    existing = await _existing(session, guild_id, (p.values["name_key"] for p in batch))
+    fresh = [p for p in batch if p.values["name_key"] not in existing]
+    skipped = [p.values["name"] for p in batch if p.values["name_key"] in existing]
+    if not fresh:
+        return Written(0, skipped)
+    now = utcnow()
+    rows = [p.values | {"created_at": now, "updated_at": now} for p in fresh]
+    statement = sa.insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.name_key)
+    ids = {key: entry_id for entry_id, key in (await session.exec(statement, params=rows)).all()}
+    event = {"guild_id": guild_id, "actor_id": actor_id, "at": now}
+    events = [
+        event
+        | {"entry_id": ids[p.values["name_key"]], "action": "create"}
+        | {"before": None, "after": p.created}
+        for p in fresh
+    ]
+    # "edit": the same audited write as an edit of the fields a proposal lacks, as before.
+    events += [
+        event
+        | {"entry_id": ids[p.values["name_key"]], "action": "edit"}
+        | {"before": p.edited[0], "after": p.edited[1]}
+        for p in fresh
+        if p.edited
+    ]
+    await audit.record_many(session=session, events=events)
+    dues = {
+        ids[p.values["name_key"]]: p.values["reporting_due_at"]
+        for p in fresh
+        if p.values["kind"] == EntryKind.PARTNERSHIP and p.values["reporting_due_at"]
+    }
+    await milestones.add_reporting_milestones(dues, session=session, guild_id=guild_id, now=now)
+    return Written(len(fresh), skipped)
+
+
+def planned(values: dict[str, Any], extras: dict[str, Any]) -> Planned:
+    """A new entry's columns (`extras`: the fields a proposal lacks) and its snapshots."""
+    created = audit.snapshot_of(values | {"is_model": False})
+    full = values | extras | {"support_count": 0}
+    edit = audit.diff(created, audit.snapshot_of(full))
+    return Planned(full, created, edit if edit[1] else None)
