@@ -4,11 +4,9 @@ A batch is a list of `Planned` rows, made while the file is checked (see transfe
 the entry's columns and its audit snapshots are computed then, so that a batch's
 transaction only looks up names and writes.
 
-The search indexes need nothing here: they are kept by the database for every
-statement, in bulk (migrations 0002 and 0003). SQLite's FTS5 triggers add each row's
-terms to the transaction's pending index, written out once at commit; PostgreSQL
-computes search_vector as a generated column, and the vocabulary's trigger runs once
-per statement over all its rows (REFERENCING NEW TABLE).
+The search index of the batch's entries is written in bulk too: on SQLite by
+`transfer_index` (its row trigger would cost more than all the rest); PostgreSQL's
+is kept per statement already (a generated column, a statement trigger).
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry, EntryKind
 from storage.services import audit, milestones
+from storage.transfer_index import insert_indexed
 from storage.types import utcnow
 
 BATCH = 1_000  # rows per statement and per transaction
@@ -104,7 +103,15 @@ async def write_batch(
     now = utcnow()
     rows = [p.values | {"created_at": now, "updated_at": now} for p in fresh]
     statement = sa.insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.name_key)
-    ids = {key: entry_id for entry_id, key in (await session.exec(statement, params=rows)).all()}
+    ids: dict[str, int] = {}
+
+    async def insert() -> list[int]:
+        ids.update(
+            (key, entry_id) for entry_id, key in (await session.exec(statement, params=rows))
+        )
+        return list(ids.values())
+
+    await insert_indexed(session, insert)
     event = {"guild_id": guild_id, "actor_id": actor_id, "at": now}
     events = [
         event

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import transfer, transfer_bulk, transfer_formats, transfer_json
 from storage.db import Database
 from storage.models import AuditEvent, Entry, Milestone, Reminder
+from storage.search import search_entries
 from storage.services import entries
 from storage.types import utcnow
 from tests.factories import GUILD, MODERATOR, entry_input
@@ -107,6 +109,29 @@ async def test_many_batches_skip_the_names_present(
     created = {after["name"]: after for action, after in events if action == "create"}
     assert created["Entry 05"]["status"] == "rejected"
     assert created["Entry 05"]["rejection_reason"] is None  # then set by the edit
+
+
+async def test_imported_entries_are_searchable_and_the_index_kept_after(
+    session: AsyncSession,
+) -> None:
+    """On SQLite the batch's index is written by the import itself (transfer_index)."""
+    text = json.dumps(_rows())
+    await transfer.import_entries(text, "json", session=session, guild_id=GUILD, actor_id=1)
+    await session.commit()
+    await entries.create_entry(
+        entry_input(name="Number 99 made later"), session=session, guild_id=GUILD, actor_id=1
+    )
+    await session.commit()
+    found = await search_entries("number", session=session, guild_id=GUILD, limit=50)
+    assert found.total == ROWS + 1
+    assert [
+        e.name
+        for e in (await search_entries("entry 07", session=session, guild_id=GUILD)).entries[:1]
+    ] == ["Entry 07"]
+    if session.get_bind().dialect.name == "sqlite":
+        for table in ("entry_fts", "entry_name_fts", "entry_trgm"):
+            check = f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"
+            await session.exec(sa.text(check))  # raises if the index differs from entry
 
 
 async def test_partnerships_get_their_reporting_milestones(session: AsyncSession) -> None:
