@@ -214,23 +214,30 @@ def parse_rows(text: str, fmt: str) -> list[ImportRow]:
     return list(checked_rows(io.StringIO(text.removeprefix("\ufeff"), newline=""), fmt))
 
 
-def _plan(stream: IO[str], fmt: str, *, guild_id: int, actor_id: int | None) -> Spool:
+Opener = Callable[[], AbstractContextManager[IO[str]]]
+Batches = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+# Told, at each batch, how many rows are done ("check", then "write") of how many (None:
+# not known yet, while checking).
+Progress = Callable[[str, int, int | None], None]
+
+
+def _plan(
+    stream: IO[str], fmt: str, *, guild_id: int, actor_id: int | None, progress: Progress | None
+) -> Spool:
     """The file's rows, checked and made ready to write (see transfer_bulk.Planned)."""
     spool, now = Spool(), utcnow()  # the times are set again when written
     try:
         for row in checked_rows(stream, fmt):
             values = entries.new_entry_values(row, guild_id=guild_id, actor_id=actor_id, now=now)
-            spool.add(planned(values, {name: getattr(row, name) for name in _EXTRA_FIELDS}))
+            full = spool.add(planned(values, {name: getattr(row, name) for name in _EXTRA_FIELDS}))
+            if full and progress:
+                progress("check", spool.count, None)
     except BaseException:
         spool.close()
         raise
+    if progress:
+        progress("check", spool.count, spool.count)
     return spool
-
-
-Opener = Callable[[], AbstractContextManager[IO[str]]]
-Batches = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-# Told how many rows are done of how many (None: not known yet, while checking).
-Progress = Callable[[str, int, int | None], None]
 
 
 async def _import(
@@ -245,11 +252,11 @@ async def _import(
     with open_file() as stream:
         # Checking is CPU work: in a thread, so that the bot's event loop (the sandbox,
         # a command) keeps answering meanwhile.
-        spool = await asyncio.to_thread(_plan, stream, fmt, guild_id=guild_id, actor_id=actor_id)
+        spool = await asyncio.to_thread(
+            _plan, stream, fmt, guild_id=guild_id, actor_id=actor_id, progress=progress
+        )
     report = ImportReport(created=0, skipped=0)
     try:
-        if progress:
-            progress("check", spool.count, spool.count)
         done = 0
         for batch in spool.batches():
             async with transaction() as session:

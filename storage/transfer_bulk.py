@@ -56,15 +56,18 @@ class Spool:
         self.file: IO[bytes] | None = None
         self.count = 0
 
-    def add(self, planned: Planned) -> None:
+    def add(self, planned: Planned) -> bool:
+        """Keep the row; whether it completed a batch."""
         self.pending.append(planned)
         self.count += 1
-        if len(self.pending) == BATCH:
-            if self.file is None:
-                # Closed (and so deleted) by close(), when the import ends.
-                self.file = tempfile.TemporaryFile()  # noqa: SIM115
-            pickle.dump(self.pending, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.pending = []
+        if len(self.pending) < BATCH:
+            return False
+        if self.file is None:
+            # Closed (and so deleted) by close(), when the import ends.
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115
+        pickle.dump(self.pending, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pending = []
+        return True
 
     def batches(self) -> Iterator[list[Planned]]:
         if self.file is not None:
