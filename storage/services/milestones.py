@@ -382,13 +382,11 @@ async def add_reporting_milestones(
         sa.insert(table).returning(table.c.id, table.c.entry_id), params=rows
     )
     ids = {entry_id: milestone_id for milestone_id, entry_id in inserted.all()}
+    event = {"guild_id": guild_id, "actor_id": None, "action": "milestone-add", "at": now}
     events = [
-        {"guild_id": guild_id, "entry_id": entry_id, "actor_id": None, "action": "milestone-add"}
-        | {
-            "at": now,
-            "before": None,
-            "after": _snapshot_of({"id": ids[entry_id], "title": ""} | {"due_at": due}),
-        }
+        event
+        | {"entry_id": entry_id, "before": None}
+        | {"after": _snapshot_of({"id": ids[entry_id], "title": "", "due_at": due})}
         for entry_id, due in dues.items()
     ]
     await audit.record_many(session=session, events=events)
