@@ -2,7 +2,7 @@
 
 A batch is a list of `Planned` rows, made while the file is checked (see transfer.py):
 the entry's columns and its audit snapshots are computed then, so that a batch's
-transaction only looks up names and writes.
+transaction only writes.
 
 The search index of the batch's entries is written in bulk too: on SQLite by
 `transfer_index` (its row trigger would cost more than all the rest); PostgreSQL's

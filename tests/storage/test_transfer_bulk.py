@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import transfer, transfer_bulk, transfer_formats, transfer_json
+from storage import transfer, transfer_bulk, transfer_formats, transfer_index, transfer_json
 from storage.db import Database
 from storage.models import AuditEvent, Entry, Milestone, Reminder
 from storage.search import search_entries
@@ -194,3 +194,20 @@ def test_streamed_json_export_is_json_dumps() -> None:
             transfer_formats.render("json", shown)
             == json.dumps(shown, ensure_ascii=False, indent=2) + "\n"
         )
+
+
+def test_only_a_trigger_of_plain_inserts_is_run_in_bulk() -> None:
+    plain = (
+        "CREATE TRIGGER t AFTER INSERT ON entry BEGIN\n"
+        "INSERT INTO x(rowid, a) VALUES (new.id, new.a);\nINSERT INTO y(b) VALUES (new.b);\nEND"
+    )
+    trigger = transfer_index._batched("t", plain)
+    assert trigger is not None and trigger.batched == [
+        "INSERT INTO x(rowid, a) SELECT new.id, new.a FROM entry AS new"
+        " WHERE new.id IN (SELECT value FROM json_each(:ids))",
+        "INSERT INTO y(b) SELECT new.b FROM entry AS new"
+        " WHERE new.id IN (SELECT value FROM json_each(:ids))",
+    ]
+    other = plain.replace("INSERT INTO y(b) VALUES (new.b);", "UPDATE y SET b = new.b;")
+    assert transfer_index._batched("t", other) is None
+    assert transfer_index._batched("t", plain.replace("AFTER INSERT", "AFTER DELETE")) is None
