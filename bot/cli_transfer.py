@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from tqdm import tqdm
@@ -115,11 +116,16 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         # The data went to stdout: the summary goes to stderr so a pipe gets only the data.
         print(f"Exported {count} {noun} as {args.format}.", file=sys.stderr)
         return 0
+    # Written as read, under another name until complete: a failure leaves no half file.
+    partial = Path(f"{args.output}.partial")
     try:
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
+        with partial.open("w", encoding="utf-8", newline="") as out:
             count = asyncio.run(_export(settings, args, out))
+        partial.replace(args.output)
     except OSError as exc:
         return _fail(f"{args.output}: ", exc.strerror or str(exc))
+    finally:
+        partial.unlink(missing_ok=True)
     noun = "entry" if count == 1 else "entries"
     print(f"Exported {count} {noun} as {args.format} to {args.output}.")
     return 0
