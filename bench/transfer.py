@@ -6,7 +6,8 @@ Each backend gets a database filled with the generated directory (bench/corpus.p
 which `partnerbot export` writes as JSON and as CSV; each file is then imported by
 `partnerbot import` into a fresh database. Both commands run in processes of their
 own, as an operator runs them: their time is the whole command's, start-up included
-(shown apart: the import of an empty file), and their peak RSS is the process's own.
+(shown apart: the import of an empty file), and their peak RSS and CPU time are the
+process's own (on SQLite the database's work is in it too; PostgreSQL's is not).
 The floor is the same entries' rows inserted straight through the driver
 (`executemany`, one transaction) into another fresh database, in the same run.
 
@@ -29,6 +30,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -70,18 +72,28 @@ async def fresh_database(backend: str, folder: str) -> AsyncIterator[str]:
             await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# The command as `partnerbot` runs it, then its peak RSS on standard error: VmHWM, of
-# this program alone. A child's rusage would not do: Linux counts in its ru_maxrss
-# the memory of the parent it was forked from, before its exec.
+# The command as `partnerbot` runs it, then on standard error its peak RSS, VmHWM, of
+# this program alone (a child's rusage would not do: Linux counts in its ru_maxrss the
+# memory of the parent it was forked from, before its exec), and its CPU seconds: on a
+# shared machine, the figure that other programs' load changes least.
 _CHILD = (
-    "import sys; from bot.cli import main; code = main(sys.argv[1:]);"
-    " status = open('/proc/self/status').read();"
-    " print('VmHWM', status.split('VmHWM:')[1].split()[0], file=sys.stderr); sys.exit(code)"
+    "import os, sys; from bot.cli import main; code = main(sys.argv[1:]);"
+    " status = open('/proc/self/status').read(); t = os.times();"
+    " print('VmHWM', status.split('VmHWM:')[1].split()[0], t.user + t.system, file=sys.stderr);"
+    " sys.exit(code)"
 )
 
 
-def command(url: str, *args: str) -> tuple[float, float, str]:
-    """Run `partnerbot ARGS` on `url`: its seconds, peak RSS (MB) and standard output."""
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    cpu_seconds: float
+    out: str
+
+
+def command(url: str, *args: str) -> Run:
+    """Run `partnerbot ARGS` on `url`."""
     env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
     run = subprocess.run(
@@ -91,7 +103,8 @@ def command(url: str, *args: str) -> tuple[float, float, str]:
     last = (run.stderr.strip().splitlines() or [""])[-1]
     if run.returncode or not last.startswith("VmHWM"):
         raise RuntimeError(f"partnerbot {' '.join(args)} failed: {run.stderr[-2000:]}")
-    return seconds, int(last.split()[1]) / 1024, run.stdout  # kB
+    _, peak_kb, cpu = last.split()
+    return Run(seconds, int(peak_kb) / 1024, float(cpu), run.stdout)
 
 
 def floor_rows(path: Path) -> list[dict[str, Any]]:
@@ -144,6 +157,13 @@ async def floor(backend: str, url: str, rows: list[dict[str, Any]]) -> float:
         await pg.close()
 
 
+def show(what: str, entries: int, run: Run, more: str = "") -> None:
+    print(
+        f"  {what:11}  {entries / run.seconds:>9,.0f} entries/s  ({run.seconds:.1f} s,"
+        f" {run.cpu_seconds:.1f} s CPU{more})  peak RSS {run.peak_mb:.0f} MB"
+    )
+
+
 def verdict(ok: bool, what: str, figure: str) -> bool:
     print(f"  {'PASS' if ok else 'FAIL'}  {what}: {figure}")
     return ok
@@ -170,30 +190,27 @@ async def run_backend(backend: str, entries: int) -> bool:
                 await db.dispose()
             print(f"  filled {entries:,} entries (+3,000 in other guilds) in {seconds:.1f} s")
             for fmt, path in files.items():
-                took, peak, _ = command(
+                run = command(
                     source, "export", "--guild", str(GUILD), "--format", fmt, "--output", str(path)
                 )
                 size = path.stat().st_size / 2**20
-                print(
-                    f"  export {fmt:4}  {entries / took:>9,.0f} entries/s  ({took:.1f} s,"
-                    f" {size:.0f} MB file)  peak RSS {peak:.0f} MB"
-                )
+                show(f"export {fmt}", entries, run, f", {size:.0f} MB file")
         rates, peaks = {}, []
         for fmt, path in files.items():
             async with fresh_database(backend, folder) as target:
-                took, peak, out = command(target, "import", str(path), "--guild", str(COPY_GUILD))
-            assert f"Imported {entries} entries" in out, out
-            rates[fmt] = entries / took
-            peaks.append(peak)
-            print(
-                f"  import {fmt:4}  {rates[fmt]:>9,.0f} entries/s  ({took:.1f} s)"
-                f"  peak RSS {peak:.0f} MB"
-            )
+                run = command(target, "import", str(path), "--guild", str(COPY_GUILD))
+            assert f"Imported {entries} entries" in run.out, run.out
+            rates[fmt] = entries / run.seconds
+            peaks.append(run.peak_mb)
+            show(f"import {fmt}", entries, run)
         empty = Path(folder) / "empty.json"
         empty.write_text("[]", encoding="utf-8")
         async with fresh_database(backend, folder) as target:
-            startup, _, _ = command(target, "import", str(empty), "--guild", str(COPY_GUILD))
-        print(f"  the import command's own cost (an empty file): {startup:.1f} s")
+            startup = command(target, "import", str(empty), "--guild", str(COPY_GUILD))
+        print(
+            f"  the import command's own cost (an empty file): {startup.seconds:.1f} s"
+            f" ({startup.cpu_seconds:.1f} s CPU)"
+        )
         rows = floor_rows(files["json"])
         async with fresh_database(backend, folder) as target:
             floor_seconds = await floor(backend, target, rows)
