@@ -37,6 +37,11 @@ RUNS = [
         ["bench/interaction.py", "--backend", "mariadb"],
         ["--quick"],
     ),
+    (
+        "Import and export (100,000 entries)",
+        ["bench/transfer.py", "--backend", "both"],
+        ["--entries", "5000"],
+    ),
     ("Digest build", ["bench/digest.py"], ["--runs", "5", "--guilds", "20"]),
     ("Reminder lateness", ["bench/reminders.py"], ["--quick"]),
     ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),

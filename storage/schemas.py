@@ -43,8 +43,9 @@ def _clean(value: str | None) -> str | None:
     """Strip, drop NUL and other control characters but newlines and tabs."""
     if value is None:
         return None
-    cleaned = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable() or ch == " ")
-    return cleaned.strip() or None
+    if not value.replace("\n", "").replace("\t", "").isprintable():  # else nothing to drop
+        value = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable() or ch == " ")
+    return value.strip() or None
 
 
 def clean_links(value: Any) -> list[str]:

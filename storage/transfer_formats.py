@@ -11,14 +11,15 @@ import functools
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from html import escape as html_escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from storage.errors import InvalidInput
 from storage.text import fold
+from storage.transfer_json import JsonSyntax, json_items
 
 if TYPE_CHECKING:
     import wikitextparser
@@ -97,24 +98,65 @@ def _wiki_cell(value: Any) -> str:
     return _WIKI_SPECIAL.sub(entity, _cell_text(value))
 
 
-def render(fmt: str, rows: list[dict[str, Any]]) -> str:
+# With an indent, json.dumps runs its Python encoder (the C one writes no indents), at
+# a third of the export's speed: rows are flat, so their layout is written here, and
+# each value by the C encoder.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(f"      {_ENCODE(item)}" for item in value) + "\n    ]"
+    return _ENCODE(value)
+
+
+def _json_item(row: dict[str, Any]) -> str:
+    """The row as json.dumps(rows, indent=2) writes an item of the list."""
+    fields = ",\n".join(f"    {_ENCODE(name)}: {_json_value(value)}" for name, value in row.items())
+    return "  {\n" + fields + "\n  }"
+
+
+def head(fmt: str) -> str:
+    """What a file starts with, before its rows."""
+    if fmt not in FORMATS:
+        raise InvalidInput("format", "error-import-unknown-format", fmt)
+    if fmt == "csv":
+        return ",".join(COLUMNS) + "\n"
+    if fmt == "wikitext":
+        return '{| class="wikitable sortable"\n' + "".join(f"! {name}\n" for name in COLUMNS)
+    return ""
+
+
+def row_text(fmt: str, row: dict[str, Any], index: int) -> str:
+    """The file's text for its `index`th row (counted from 0)."""
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        return ("[\n" if index == 0 else ",\n") + _json_item(row)
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        writer.writerows([_csv_cell(row[name]) for name in COLUMNS] for row in rows)
+        csv.writer(out, lineterminator="\n").writerow([_csv_cell(row[name]) for name in COLUMNS])
         return out.getvalue()
-    if fmt == "wikitext":
-        lines = ['{| class="wikitable sortable"']
-        lines += [f"! {name}" for name in COLUMNS]
-        for row in rows:
-            lines.append("|-")
-            lines += [f"| {_wiki_cell(row[name])}".rstrip() for name in COLUMNS]
-        lines.append("|}")
-        return "\n".join(lines) + "\n"
-    raise InvalidInput("format", "error-import-unknown-format", fmt)
+    return "|-\n" + "".join(f"| {_wiki_cell(row[name])}".rstrip() + "\n" for name in COLUMNS)
+
+
+def tail(fmt: str, count: int) -> str:
+    """What a file of `count` rows ends with."""
+    if fmt == "json":
+        return "\n]\n" if count else "[]\n"
+    return "|}\n" if fmt == "wikitext" else ""
+
+
+def render_chunks(fmt: str, rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The file, a piece per row, as rows come (json.dumps(rows, indent=2) for JSON)."""
+    yield head(fmt)
+    count = 0
+    for row in rows:
+        yield row_text(fmt, row, count)
+        count += 1
+    yield tail(fmt, count)
+
+
+def render(fmt: str, rows: Iterable[dict[str, Any]]) -> str:
+    return "".join(render_chunks(fmt, rows))
 
 
 # --- parsing ---------------------------------------------------------------
@@ -153,8 +195,8 @@ def _zip_row(place: int, header: list[str], cells: list[str]) -> dict[str, Any]:
     return dict(zip(header, cells, strict=True))
 
 
-def _csv_rows(text: str) -> Rows:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _csv_rows(stream: IO[str]) -> Rows:
+    reader = csv.reader(stream)
     try:
         header = next(reader, None)
         if header is None:
@@ -171,27 +213,18 @@ def _csv_rows(text: str) -> Rows:
         raise BadRow(reader.line_num, "file", "error-import-syntax", "CSV", str(exc)) from None
 
 
-def _json_rows(text: str) -> Rows:
+def _json_rows(stream: IO[str]) -> Rows:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadRow(exc.lineno, "file", "error-import-syntax", "JSON", exc.msg) from None
-    if not isinstance(data, list):
-        raise BadRow(1, "file", "error-import-syntax", "JSON", "expected a list of entries")
-    # The document is valid, so walking its top-level list finds where each item starts.
-    decoder, position, line, counted = json.JSONDecoder(), text.index("[") + 1, 1, 0
-    for _ in data:
-        while text[position] in " \t\r\n,":
-            position += 1
-        line, counted = line + text.count("\n", counted, position), position
-        item, position = decoder.raw_decode(text, position)
-        if not isinstance(item, dict):
-            raise BadRow(line, "row", "error-import-not-object")
-        for name in item:
-            if str(name).strip().lower() not in COLUMNS:
-                columns = ", ".join(IMPORT_COLUMNS)
-                raise BadRow(line, str(name), "error-import-unknown-column", columns)
-        yield line, {str(k).strip().lower(): v for k, v in item.items()}
+        for line, item in json_items(stream):
+            if not isinstance(item, dict):
+                raise BadRow(line, "row", "error-import-not-object")
+            for name in item:
+                if str(name).strip().lower() not in COLUMNS:
+                    columns = ", ".join(IMPORT_COLUMNS)
+                    raise BadRow(line, str(name), "error-import-unknown-column", columns)
+            yield line, {str(k).strip().lower(): v for k, v in item.items()}
+    except JsonSyntax as exc:
+        raise BadRow(exc.line, "file", "error-import-syntax", "JSON", exc.message) from None
 
 
 # plain_text() changes only comments, tags, templates, parameters, tables, links,
@@ -225,9 +258,11 @@ def _wikitext_row_lines(text: str, table: wikitextparser.Table) -> list[int]:
     return lines
 
 
-def _wikitext(text: str) -> Parsed:
+def _wikitext(stream: IO[str]) -> Parsed:
     import wikitextparser
 
+    # A table is parsed whole (wikitextparser reads a whole text): not streamed.
+    text = stream.read()
     # The first table whose first row names a "name" column is the directory.
     for table in wikitextparser.parse(text).tables:
         grid = table.data(span=False)
@@ -247,15 +282,17 @@ def _wikitext(text: str) -> Parsed:
     return rows(), lambda index: lines()[index]
 
 
-_PARSERS: dict[str, Callable[[str], Parsed]] = {
-    "csv": lambda text: (_csv_rows(text), _line_is_place),
-    "json": lambda text: (_json_rows(text), _line_is_place),
+_PARSERS: dict[str, Callable[[IO[str]], Parsed]] = {
+    "csv": lambda stream: (_csv_rows(stream), _line_is_place),
+    "json": lambda stream: (_json_rows(stream), _line_is_place),
     "wikitext": _wikitext,
 }
 
 
-def read_rows(text: str, fmt: str) -> Parsed:
-    """The file's raw rows, read lazily (a bad one raises `BadRow` when reached)."""
+def read_rows(stream: IO[str], fmt: str) -> Parsed:
+    """The raw rows of a file opened with newline="" (CSV cells keep their line breaks)
+    and without a byte-order mark, read as a stream (a bad one raises `BadRow` when
+    reached)."""
     if fmt not in _PARSERS:
         raise InvalidInput("format", "error-import-unknown-format", fmt)
-    return _PARSERS[fmt](text.removeprefix("\ufeff"))
+    return _PARSERS[fmt](stream)

@@ -7,6 +7,9 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from tqdm import tqdm
 
 from bot.config import Settings
 from bot.i18n import t
@@ -26,30 +29,54 @@ def _fail(where: str, message: str) -> int:
     return 1
 
 
-def _read(path: str) -> str:
-    # newline="": CSV cells keep their own line breaks; utf-8-sig: Excel's BOM.
-    with open(path, encoding="utf-8-sig", newline="") as file:
-        return file.read()
+class _Bars:
+    """Progress bars on the terminal (standard error), one per stage of an import;
+    nothing when it is not a terminal."""
+
+    LABELS: ClassVar[dict[str, str]] = {"check": "checked", "write": "imported"}
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty()
+        self.bars: dict[str, tqdm[Any]] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.shown:
+            return
+        if stage not in self.bars:
+            self.bars[stage] = tqdm(total=total, desc=self.LABELS[stage], unit=" entries")
+        bar = self.bars[stage]
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
 
 
 async def _import(
-    settings: Settings, args: argparse.Namespace, content: tuple[str, str] | None
+    settings: Settings, args: argparse.Namespace, fmt: str | None
 ) -> transfer.ImportReport:
-    """Import `content`, a file's (text, format), or the examples when it is None."""
+    """Import the file `args.file` of format `fmt`, or the examples when it is None."""
     database = Database(settings.database_url, sqlite_busy_timeout_ms=CLI_BUSY_TIMEOUT_MS)
+    bars = _Bars()
     try:
         await database.upgrade()
         now = datetime.now(UTC)  # the real clock, at the edge: the CLI has no bot
-        async with database.transaction() as session:
-            if content is None:
+        if fmt is None:
+            async with database.transaction() as session:
                 return await transfer.import_examples(
                     session=session, guild_id=args.guild, actor_id=args.as_user, now=now
                 )
-            text, fmt = content
-            return await transfer.import_entries(
-                text, fmt, session=session, guild_id=args.guild, actor_id=args.as_user, now=now
-            )
+        return await transfer.import_file(
+            args.file,
+            fmt,
+            database=database,
+            guild_id=args.guild,
+            actor_id=args.as_user,
+            now=now,
+            progress=bars,
+        )
     finally:
+        bars.close()
         await database.dispose()
 
 
@@ -58,11 +85,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         return _fail("", "import needs either a FILE or --example, not both.")
     source = str(transfer.EXAMPLES_PATH) if args.example else args.file
     try:
-        content = None
-        if not args.example:
-            fmt = args.format or transfer_formats.detect_format(args.file)
-            content = (_read(args.file), fmt)
-        report = asyncio.run(_import(settings, args, content))
+        fmt = None if args.example else args.format or transfer_formats.detect_format(args.file)
+        report = asyncio.run(_import(settings, args, fmt))
     except (OSError, UnicodeDecodeError) as exc:
         return _fail(f"{source}: ", str(exc))
     except transfer.ImportRowError as exc:
@@ -74,29 +98,37 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _export(settings: Settings, args: argparse.Namespace) -> tuple[str, int]:
+async def _export(settings: Settings, args: argparse.Namespace, out: IO[str]) -> int:
+    """Write the guild's entries to `out` as they are read; how many."""
     database = Database(settings.database_url, sqlite_busy_timeout_ms=CLI_BUSY_TIMEOUT_MS)
     try:
         await database.upgrade()
         async with database.transaction() as session:
-            rows = await transfer.export_rows(session=session, guild_id=args.guild)
-        return transfer_formats.render(args.format, rows), len(rows)
+            return await transfer.export_to(
+                out.write, args.format, session=session, guild_id=args.guild
+            )
     finally:
         await database.dispose()
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    text, count = asyncio.run(_export(settings, args))
-    noun = "entry" if count == 1 else "entries"
     if args.output is None:
-        sys.stdout.write(text)
+        count = asyncio.run(_export(settings, args, sys.stdout))
+        noun = "entry" if count == 1 else "entries"
         # The data went to stdout: the summary goes to stderr so a pipe gets only the data.
         print(f"Exported {count} {noun} as {args.format}.", file=sys.stderr)
         return 0
+    # Written as read, under another name until complete: a failure leaves no half file.
+    partial = Path(f"{args.output}.partial")
     try:
-        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            count = asyncio.run(_export(settings, args, out))
+        partial.replace(args.output)
     except OSError as exc:
         return _fail(f"{args.output}: ", exc.strerror or str(exc))
+    finally:
+        partial.unlink(missing_ok=True)
+    noun = "entry" if count == 1 else "entries"
     print(f"Exported {count} {noun} as {args.format} to {args.output}.")
     return 0
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,6 +45,11 @@ def snapshot(entry: Entry) -> dict[str, Any]:
     return {name: _json_value(getattr(entry, name)) for name in AUDITED_FIELDS}
 
 
+def snapshot_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`snapshot` of an entry's column values not yet loaded as an `Entry` (bulk writes)."""
+    return {name: _json_value(values.get(name)) for name in AUDITED_FIELDS}
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, on each side."""
     changed = [key for key in after if before.get(key) != after.get(key)]
@@ -71,6 +78,12 @@ async def record(
     )
     session.add(event)
     return event
+
+
+async def record_many(*, session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
+    """Many events in one statement (bulk writes): dicts of `record`'s arguments and `at`."""
+    if events:
+        await session.exec(sa.insert(AuditEvent.__table__), params=list(events))  # type: ignore[attr-defined]
 
 
 async def history(

@@ -27,11 +27,47 @@ TRANSITIONS: dict[Status, set[Status]] = {
 }
 
 
+def derived(
+    name: str, partners: str, summary: str, measures: str | None, chapter: str | None
+) -> dict[str, str]:
+    """The columns kept from an entry's texts: its name's key and its search text."""
+    return {
+        "name_key": fold(name),
+        "search_text": search_document(name, partners, summary, measures, chapter),
+    }
+
+
 def _refresh_derived(entry: Entry) -> None:
-    entry.name_key = fold(entry.name)
-    entry.search_text = search_document(
+    values = derived(
         entry.name, entry.partners, entry.summary, entry.success_measures, entry.chapter_name
     )
+    entry.name_key, entry.search_text = values["name_key"], values["search_text"]
+
+
+def new_entry_values(
+    data: EntryInput, *, guild_id: int, actor_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The columns of a new entry made of `data` (a proposal's fields), derived ones too."""
+    partners, summary = data.partners or "", data.summary or ""
+    values = {
+        "guild_id": guild_id,
+        "kind": data.kind,
+        "name": data.name,
+        "partners": partners,
+        "area": data.area,
+        "steward": data.steward,
+        "chapter_name": data.chapter_name,
+        "status": data.status,
+        "summary": summary,
+        "links": data.links,
+        "success_measures": data.success_measures,
+        "funder": data.funder,
+        "reporting_due_at": data.reporting_due_at,
+        "proposer_id": actor_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return values | derived(data.name, partners, summary, data.success_measures, data.chapter_name)
 
 
 async def find_by_name(
@@ -54,25 +90,7 @@ async def create_entry(
 ) -> Entry:
     if await find_by_name(session=session, guild_id=guild_id, name=data.name):
         raise DuplicateName(data.name)
-    entry = Entry(
-        guild_id=guild_id,
-        kind=data.kind,
-        name=data.name,
-        partners=data.partners or "",
-        area=data.area,
-        steward=data.steward,
-        chapter_name=data.chapter_name,
-        status=data.status,
-        summary=data.summary or "",
-        links=data.links,
-        success_measures=data.success_measures,
-        funder=data.funder,
-        reporting_due_at=data.reporting_due_at,
-        proposer_id=actor_id,
-        created_at=now,
-        updated_at=now,
-    )
-    _refresh_derived(entry)
+    entry = Entry(**new_entry_values(data, guild_id=guild_id, actor_id=actor_id, now=now))
     session.add(entry)
     try:
         await session.flush()

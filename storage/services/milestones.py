@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import InvalidInput, NotAllowed, NotFound
-from storage.models import Entry, EntryKind, Milestone, ReminderState
+from storage.models import Entry, EntryKind, Milestone, Reminder, ReminderState
 from storage.schemas import _clean
 from storage.services import audit, planning, recurrence
 from storage.services.recurrence import Recurrence
@@ -60,7 +61,11 @@ def can_manage(
 
 
 def _snapshot(milestone: Milestone) -> dict[str, Any]:
-    values = {key: getattr(milestone, key) for key in AUDITED}
+    return _snapshot_of({key: getattr(milestone, key) for key in AUDITED})
+
+
+def _snapshot_of(values: dict[str, Any]) -> dict[str, Any]:
+    values = {key: values.get(key) for key in AUDITED}
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 
@@ -379,3 +384,41 @@ async def sync_reporting_milestone(
     else:
         await planning.clear_stages(milestone, session=session)
     return milestone
+
+
+async def add_reporting_milestones(
+    dues: dict[int, datetime], *, session: AsyncSession, guild_id: int, now: datetime
+) -> None:
+    """`sync_reporting_milestone` for new partnerships (entry id -> reporting date), a
+    statement per table for them all: what an import of many entries writes."""
+    if not dues:
+        return
+    table = Milestone.__table__  # type: ignore[attr-defined]
+    rows = [
+        {"guild_id": guild_id, "entry_id": entry_id, "title": "", "due_at": due}
+        | {"source": SOURCE_REPORTING, "created_at": now, "updated_at": now}
+        for entry_id, due in dues.items()
+    ]
+    inserted = await session.exec(
+        sa.insert(table).returning(table.c.id, table.c.entry_id), params=rows
+    )
+    ids = {entry_id: milestone_id for milestone_id, entry_id in inserted.all()}
+    event = {"guild_id": guild_id, "actor_id": None, "action": "milestone-add", "at": now}
+    events = [
+        event
+        | {"entry_id": entry_id, "before": None}
+        | {"after": _snapshot_of({"id": ids[entry_id], "title": "", "due_at": due})}
+        for entry_id, due in dues.items()
+    ]
+    await audit.record_many(session=session, events=events)
+    # As sync_reporting_milestone: a date already past gets no reminders.
+    settings = await get_settings(session=session, guild_id=guild_id)
+    stages = [
+        {"guild_id": guild_id, "milestone_id": ids[entry_id], "kind": kind, "seq": seq}
+        | {"fire_at": fire_at, "state": ReminderState.PENDING}
+        for entry_id, due in dues.items()
+        if due > now
+        for kind, seq, fire_at in planning.stage_times(due, settings, now)
+    ]
+    if stages:
+        await session.exec(sa.insert(Reminder.__table__), params=stages)  # type: ignore[attr-defined]

@@ -89,6 +89,19 @@ async def clear_stages(
     return set(left.all())
 
 
+def stage_times(
+    due: datetime, settings: GuildSettings, now: datetime
+) -> list[tuple[ReminderKind, int, datetime]]:
+    """(kind, seq, fire_at) of a new cycle's stages: the lead stages still ahead, and due."""
+    wanted = [
+        (ReminderKind.LEAD, minutes, due - timedelta(minutes=minutes))
+        for minutes in sorted(set(settings.reminder_lead_minutes), reverse=True)
+        if minutes > 0 and due - timedelta(minutes=minutes) > now
+    ]
+    wanted.append((ReminderKind.DUE, 0, max(due, now)))
+    return wanted
+
+
 async def plan_stages(
     milestone: Milestone,
     settings: GuildSettings,
@@ -106,16 +119,9 @@ async def plan_stages(
     if milestone.done_at is not None:
         return []
     assert milestone.id is not None
-    due = milestone.due_at
-    wanted = [
-        (ReminderKind.LEAD, minutes, due - timedelta(minutes=minutes))
-        for minutes in sorted(set(settings.reminder_lead_minutes), reverse=True)
-        if minutes > 0 and due - timedelta(minutes=minutes) > now
-    ]
-    wanted.append((ReminderKind.DUE, 0, max(due, now)))
     rows = [
         new_stage(milestone, kind, seq, fire_at)
-        for kind, seq, fire_at in wanted
+        for kind, seq, fire_at in stage_times(milestone.due_at, settings, now)
         if (kind, seq) not in left
     ]
     session.add_all(rows)

@@ -67,3 +67,15 @@ def test_load_benchmark_prints_its_figures() -> None:
     assert "PASS  every interaction answered within 3 s" in out
     assert re.search(r"^RESULT: (ALL PASS|SOME FAIL)$", out, re.M)
     assert ("ALL PASS" in out) == (run.returncode == 0)
+
+
+def test_transfer_benchmark_prints_its_figures() -> None:
+    run = run_bench("transfer.py", "--entries", "500", "--backend", "sqlite")
+    out = run.stdout
+    assert "filled 500 entries" in out
+    for what in ("export json", "export csv", "import json", "import csv", "floor (executemany)"):
+        assert re.search(rf"^  {re.escape(what)}\s+[\d,]+ entries/s  \(", out, re.M), what
+    verdicts = re.findall(r"^  (PASS|FAIL)  (import [^:]+):", out, re.M)
+    assert len(verdicts) == 3, out
+    assert re.search(r"^RESULT: (ALL PASS|SOME FAIL)$", out, re.M)
+    assert ("ALL PASS" in out) == (run.returncode == 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -130,3 +131,23 @@ def test_import_waits_for_the_bot_to_release_the_database(
     finally:
         writer.join()
     assert "Imported 5 entries" in capsys.readouterr().out
+
+
+def test_progress_bars_only_on_a_terminal(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        {"name": f"Entry {n}", "kind": "alliance", "area": "content", "steward": "chapter"}
+        for n in range(3)
+    ]
+    (workdir / "a.json").write_text(json.dumps(rows), encoding="utf-8")
+    assert main(["import", "a.json", "--guild", GUILD]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "Imported 3 entries, skipped 0 (already present).\n"
+    assert captured.err == ""  # not a terminal: no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["import", "a.json", "--guild", COPY_GUILD]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "Imported 3 entries, skipped 0 (already present).\n"
+    assert "checked: 100%" in captured.err and "imported: 100%" in captured.err
+    assert "3/3" in captured.err
