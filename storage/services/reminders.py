@@ -150,26 +150,7 @@ async def claim_due(
     one; the others are cancelled here. Guilds without a reminder channel are left
     pending until one is set.
     """
-    due_stage = sa.exists().where(
-        _stage_join(), col(Reminder.state) == ReminderState.PENDING, col(Reminder.fire_at) <= now
-    )
-    statement = (
-        select(Milestone, Entry.name, GuildSettings)
-        .join(Entry, _entry_join())
-        .join(GuildSettings, _guild_join())
-        .where(
-            col(Milestone.done_at).is_(None),
-            col(GuildSettings.reminder_channel_id).is_not(None),
-            due_stage,
-        )
-        .order_by(col(Milestone.due_at), col(Milestone.id))
-        .limit(limit)
-        # PostgreSQL: other processes skip these milestones; SQLite renders nothing here.
-        # MariaDB (SQLAlchemy drops OF there) locks and skips the joined entry and guild
-        # rows too: a guild's due milestones go to one process at a time.
-        .with_for_update(of=Milestone, skip_locked=True)
-    )
-    context = {m.id: (m, name, guild) for m, name, guild in (await session.exec(statement)).all()}
+    context = await _lock_due_milestones(session, now, limit)
     if not context:
         return []
     stages = (
@@ -220,6 +201,54 @@ async def claim_due(
         _claimed(stage, *context[mid], channel_id=context[mid][2].reminder_channel_id or 0, now=now)
         for mid, stage in sorted(won.items(), key=lambda item: item[1].fire_at)
     ]
+
+
+def _due_milestones(now: datetime) -> Any:
+    """Open milestones with a stage due at `now`, in guilds with a reminder channel."""
+    due_stage = sa.exists().where(
+        _stage_join(), col(Reminder.state) == ReminderState.PENDING, col(Reminder.fire_at) <= now
+    )
+    return (
+        select(Milestone, Entry.name, GuildSettings)
+        .join(Entry, _entry_join())
+        .join(GuildSettings, _guild_join())
+        .where(
+            col(Milestone.done_at).is_(None),
+            col(GuildSettings.reminder_channel_id).is_not(None),
+            due_stage,
+        )
+        .order_by(col(Milestone.due_at), col(Milestone.id))
+    )
+
+
+async def _lock_due_milestones(
+    session: AsyncSession, now: datetime, limit: int
+) -> dict[int, tuple[Milestone, str, GuildSettings]]:
+    """The due milestones this process takes: locked, so that another skips them.
+
+    PostgreSQL locks only the milestone rows of the join (FOR UPDATE OF … SKIP LOCKED);
+    SQLite has one writer and renders no lock. On MariaDB (no OF: SQLAlchemy drops it)
+    SKIP LOCKED left rows that no process then claimed, about one run in ten with two
+    processes (a guild's reminders waited for the next run): there the due milestones
+    are found first, then locked alone, in id order, waiting for another process's
+    claim to commit (a claim commits before anything is sent: milliseconds) and reading
+    them again after it.
+    """
+    statement = _due_milestones(now).limit(limit)
+    if session.get_bind().dialect.name not in ("mysql", "mariadb"):
+        locked = statement.with_for_update(of=Milestone, skip_locked=True)
+        rows = (await session.exec(locked)).all()
+        return {m.id: (m, name, guild) for m, name, guild in rows}
+    candidates = [m.id for m, _, _ in (await session.exec(statement)).all()]
+    if not candidates:
+        return {}
+    taken = select(Milestone.id).where(col(Milestone.id).in_(candidates))
+    ids = list((await session.exec(taken.order_by(col(Milestone.id)).with_for_update())).all())
+    if not ids:
+        return {}
+    # Read again once locked: the latest committed rows, still due.
+    rows = (await session.exec(_due_milestones(now).where(col(Milestone.id).in_(ids)))).all()
+    return {m.id: (m, name, guild) for m, name, guild in rows}
 
 
 async def _plan_next_occurrences(
