@@ -1,4 +1,5 @@
-"""Actions on one entry that several places offer: edit, approve, reject, support.
+"""Actions on one entry that several places offer: edit, revise and resubmit, approve,
+reject, support.
 
 /partnership edit, the /review queue and the review post's lasting buttons all act
 through these, so a decision takes one path wherever it is made.
@@ -17,13 +18,46 @@ from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
+from bot.ui import OwnedView
 from commands.common import bot_of
 from storage import schemas
 from storage.errors import NotAllowed
 from storage.models import Entry, Status
-from storage.schemas import EntryUpdate
+from storage.schemas import EntryInput, EntryUpdate
 from storage.services import entries, proposals
 from storage.services.settings import get_settings
+
+CONFIRM_TIMEOUT = 15 * 60
+
+
+def entry_texts(entry: Entry) -> dict[str, str]:
+    """An entry's texts as its form shows them (links one per line)."""
+    return {
+        "name": entry.name,
+        "partners": entry.partners,
+        "summary": entry.summary,
+        "success_measures": entry.success_measures or "",
+        "links": "\n".join(entry.links),
+    }
+
+
+def text_inputs(locale: str, defaults: dict[str, str]) -> dict[str, discord.ui.TextInput]:
+    """The form's text fields, pre-filled; only the name is required here (the rules on
+    the others, e.g. a partnership's measures, are the service's)."""
+    limits = {
+        "partners": schemas.PARTNERS_MAX,
+        "summary": schemas.SUMMARY_MAX,
+        "success_measures": schemas.MEASURES_MAX,
+        "links": 1500,
+    }
+    inputs = {
+        "name": render.text_input(locale, "name", schemas.NAME_MAX, default=defaults.get("name"))
+    }
+    for field, limit in limits.items():
+        inputs[field] = render.text_input(
+            locale, field, limit, long=True, required=False, default=defaults.get(field)
+        )
+    return inputs
 
 
 class EditModal(discord.ui.Modal):
@@ -33,40 +67,19 @@ class EditModal(discord.ui.Modal):
         super().__init__(title=t(locale, "edit-modal-title"))
         self.entry_id = entry.id
         self.options = options
-        self.name = render.text_input(locale, "name", schemas.NAME_MAX, default=entry.name)
-        self.partners = render.text_input(
-            locale,
-            "partners",
-            schemas.PARTNERS_MAX,
-            long=True,
-            required=False,
-            default=entry.partners,
-        )
-        self.summary = render.text_input(
-            locale, "summary", schemas.SUMMARY_MAX, long=True, required=False, default=entry.summary
-        )
-        self.measures = render.text_input(
-            locale,
-            "success_measures",
-            schemas.MEASURES_MAX,
-            long=True,
-            required=False,
-            default=entry.success_measures,
-        )
-        self.links = render.text_input(
-            locale, "links", 1500, long=True, required=False, default="\n".join(entry.links)
-        )
-        for item in (self.name, self.partners, self.summary, self.measures, self.links):
+        self.inputs = text_inputs(locale, entry_texts(entry))
+        for item in self.inputs.values():
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        typed = {field: item.value for field, item in self.inputs.items()}
         changes = EntryUpdate.parse(
             **self.options,
-            name=self.name.value,
-            partners=self.partners.value or "",
-            summary=self.summary.value or "",
-            success_measures=self.measures.value or None,
-            links=self.links.value,
+            name=typed["name"],
+            partners=typed["partners"] or "",
+            summary=typed["summary"] or "",
+            success_measures=typed["success_measures"] or None,
+            links=typed["links"],
         )
         bot = bot_of(interaction)
         guild_id = guild_id_of(interaction)
@@ -95,6 +108,7 @@ class EditModal(discord.ui.Modal):
 async def open_edit(
     interaction: discord.Interaction, entry_id: int, options: dict[str, Any] | None = None
 ) -> None:
+    """The edit form; for a rejected proposal, the offer to revise and resubmit it."""
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
         settings = await get_settings(session=session, guild_id=guild_id)
@@ -102,8 +116,140 @@ async def open_edit(
     allowed = is_moderator(interaction, settings)
     if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
         raise NotAllowed()
+    if entry.status == Status.REJECTED:
+        await offer_revision(interaction, entry, entry_texts(entry), options or {})
+        return
     modal = EditModal(entry, locale=user_locale(interaction), options=options or {})
     await interaction.response.send_modal(modal)
+
+
+class ReviseModal(discord.ui.Modal):
+    """A rejected proposal's texts, pre-filled (from the entry, or from what was just typed
+    under its name); on submit, the preview and the button to resubmit it."""
+
+    def __init__(
+        self, entry_id: int, *, locale: str, defaults: dict[str, str], options: dict[str, Any]
+    ) -> None:
+        super().__init__(title=t(locale, "revise-modal-title"), timeout=CONFIRM_TIMEOUT)
+        self.entry_id = entry_id
+        self.locale = locale
+        self.options = options
+        self.inputs = text_inputs(locale, defaults)
+        for item in self.inputs.values():
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        guild_id = guild_id_of(interaction)
+        async with bot_of(interaction).database.sessions() as session:
+            entry = await entries.get_entry(self.entry_id, session=session, guild_id=guild_id)
+            settings = await get_settings(session=session, guild_id=guild_id)
+        kept = {key: getattr(entry, key) for key in REVISION_KEPT}
+        typed = {field: item.value for field, item in self.inputs.items()}
+        data = EntryInput.parse(**(kept | self.options | typed))
+        view = ConfirmResubmission(
+            self.entry_id, owner_id=interaction.user.id, locale=self.locale, data=data
+        )
+        content, embeds = render.confirmation(
+            data, similar=[], settings=settings, locale=self.locale
+        )
+        await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report(interaction, error)
+
+
+# What a revision keeps of the entry unless the command's options change it.
+REVISION_KEPT = ("kind", "area", "steward", "chapter_name", "funder", "reporting_due_at")
+
+
+class ConfirmResubmission(OwnedView):
+    """Resubmit (the revised proposal, as previewed) or cancel."""
+
+    def __init__(self, entry_id: int, *, owner_id: int, locale: str, data: EntryInput) -> None:
+        super().__init__(owner_id=owner_id, locale=locale, timeout=CONFIRM_TIMEOUT)
+        self.entry_id = entry_id
+        self.data = data
+        self.confirm.label = t(locale, "revise-confirm")
+        self.cancel.label = t(locale, "propose-cancel")
+
+    @discord.ui.button(style=discord.ButtonStyle.success)
+    async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        now = bot.clock.now()
+        async with bot.database.transaction() as session:
+            settings = await get_settings(session=session, guild_id=guild_id)
+            entry = await entries.get_entry(self.entry_id, session=session, guild_id=guild_id)
+            allowed = is_moderator(interaction, settings)
+            if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
+                raise NotAllowed()
+            entry = await proposals.resubmit(
+                self.entry_id,
+                self.data,
+                session=session,
+                guild_id=guild_id,
+                actor_id=interaction.user.id,
+                now=now,
+            )
+        self.stop()
+        bot.wake(REVIEWS, now + proposals.POST_GRACE)
+        await interaction.response.edit_message(
+            content=t(user_locale(interaction), "revise-done", entry.name, entry.id),
+            embeds=[],
+            view=None,
+        )
+        await done_after_answer(bot.reviews.post(entry), f"the review post of {entry.id}")
+
+    @discord.ui.button(style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=t(user_locale(interaction), "revise-cancelled"), embeds=[], view=None
+        )
+
+
+class OfferRevision(OwnedView):
+    """The button under a rejection's reason that opens the revision form."""
+
+    def __init__(
+        self,
+        entry_id: int,
+        *,
+        owner_id: int,
+        locale: str,
+        defaults: dict[str, str],
+        options: dict[str, Any],
+    ) -> None:
+        super().__init__(owner_id=owner_id, locale=locale, timeout=CONFIRM_TIMEOUT)
+        self.entry_id = entry_id
+        self.defaults = defaults
+        self.options = options
+        self.revise.label = t(locale, "revise-button")
+
+    @discord.ui.button(style=discord.ButtonStyle.primary)
+    async def revise(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        modal = ReviseModal(
+            self.entry_id, locale=self.locale, defaults=self.defaults, options=self.options
+        )
+        await interaction.response.send_modal(modal)
+
+
+async def offer_revision(
+    interaction: discord.Interaction,
+    entry: Entry,
+    defaults: dict[str, str],
+    options: dict[str, Any],
+) -> None:
+    """A rejected proposal's reason, and a button to revise and resubmit it: from
+    /partnership edit on it, or from proposing its name again (`defaults`: the texts)."""
+    assert entry.id is not None
+    locale = user_locale(interaction)
+    view = OfferRevision(
+        entry.id, owner_id=interaction.user.id, locale=locale, defaults=defaults, options=options
+    )
+    await interaction.response.send_message(
+        render.revision_offer(entry, locale), view=view, ephemeral=True
+    )
 
 
 async def decide(

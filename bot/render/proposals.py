@@ -154,9 +154,20 @@ def decision_notice(entry: Entry, locale: str) -> dict[str, Any]:
             one_line(entry.name, 100),
             user_text(entry.rejection_reason, 1000),
         )
+        text += "\n" + t(locale, "review-notice-revise", one_line(entry.name, 100))
     else:
         text = t(locale, "review-notice-approved", one_line(entry.name, 100))
     return {"content": text}
+
+
+def revision_offer(entry: Entry, locale: str) -> str:
+    """A rejected proposal's reason, above the button that opens its revision form."""
+    return t(
+        locale,
+        "revise-offer",
+        one_line(entry.name, 100),
+        user_text(entry.rejection_reason, 1500) or "—",
+    )
 
 
 def _history_line(event: AuditEvent, locale: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.checks import guild_id_of
+from bot.checks import guild_id_of, is_moderator
 from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
@@ -15,8 +15,9 @@ from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
 from bot.ui import View
 from commands.common import bot_of, choices, read_due_at
+from commands.entry_actions import offer_revision
 from storage import schemas
-from storage.models import Area, EntryKind, Steward
+from storage.models import Area, Entry, EntryKind, GuildSettings, Status, Steward
 from storage.schemas import EntryInput
 from storage.services import entries, proposals
 from storage.services.settings import get_settings, remember_locale
@@ -59,8 +60,23 @@ class ProposalModal(discord.ui.Modal):
             links=self.links.value,
         )
         async with bot_of(interaction).database.sessions() as session:
-            similar = await proposals.check_proposal(data, session=session, guild_id=guild_id)
             settings = await get_settings(session=session, guild_id=guild_id)
+            existing = await entries.find_by_name(
+                session=session, guild_id=guild_id, name=data.name
+            )
+            if existing is None or not _revisable(existing, interaction, settings):
+                similar = await proposals.check_proposal(data, session=session, guild_id=guild_id)
+        if existing is not None and _revisable(existing, interaction, settings):
+            # Proposing a rejected proposal's name again: revise that one, with this text.
+            typed = {
+                "name": self.name.value,
+                "partners": self.partners.value,
+                "summary": self.summary.value,
+                "success_measures": self.measures.value if self.measures else "",
+                "links": self.links.value,
+            }
+            await offer_revision(interaction, existing, typed, self.options)
+            return
         view = ConfirmProposal(owner_id=interaction.user.id, data=data, locale=self.locale)
         content, embeds = render.confirmation(
             data, similar=similar, settings=settings, locale=self.locale
@@ -69,6 +85,13 @@ class ProposalModal(discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report(interaction, error)
+
+
+def _revisable(entry: Entry, interaction: discord.Interaction, settings: GuildSettings) -> bool:
+    """A rejected proposal this member may revise and resubmit."""
+    return entry.status == Status.REJECTED and proposals.can_edit(
+        entry, user_id=interaction.user.id, is_moderator=is_moderator(interaction, settings)
+    )
 
 
 class ConfirmProposal(View):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -156,6 +157,7 @@ async def apply_changes(
     session: AsyncSession,
     actor_id: int | None,
     action: str,
+    now: datetime | None = None,
 ) -> Entry:
     """Write changes to an entry with one audit event; a no-op writes nothing."""
     before = audit.snapshot(entry)
@@ -166,7 +168,7 @@ async def apply_changes(
     changed_before, changed_after = audit.diff(before, after)
     if not changed_after:
         return entry
-    entry.updated_at = utcnow()
+    entry.updated_at = now or utcnow()
     session.add(entry)
     name = entry.name  # the failed flush rolls back and expires the entry: read it first
     try:

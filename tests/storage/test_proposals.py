@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.errors import DuplicateName, InvalidTransition
 from storage.models import Entry, Status
-from storage.services import entries, proposals, settings
+from storage.services import audit, entries, proposals, settings
 from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -23,7 +25,7 @@ async def proposal(
         guild_id=guild_id,
         actor_id=VOLUNTEER,
     )
-    entry.created_at = NOW - age
+    entry.created_at = entry.updated_at = NOW - age  # not changed since
     session.add(entry)
     await session.flush()
     return entry
@@ -68,3 +70,79 @@ async def test_untold_decisions_until_marked_told(session: AsyncSession) -> None
     await proposals.mark_decision_told(decided.id, session=session, guild_id=GUILD, now=NOW)
     await session.commit()
     assert await proposals.untold_decisions(session=session, now=NOW) == []
+
+
+async def rejected(session: AsyncSession, name: str = "Museo Abierto") -> Entry:
+    entry = await proposal(session, name, age=timedelta(days=3))
+    await entries.toggle_support(entry.id, session=session, guild_id=GUILD, user_id=MODERATOR)
+    return await entries.decide(
+        entry.id,
+        approve=False,
+        session=session,
+        guild_id=GUILD,
+        actor_id=MODERATOR,
+        reason="Please add partners and links",
+    )
+
+
+async def test_resubmit_puts_the_same_entry_back_in_review(session: AsyncSession) -> None:
+    await settings.update_settings(
+        session=session, guild_id=GUILD, actor_id=MODERATOR, review_channel_id=REVIEW_CHANNEL
+    )
+    entry = await rejected(session)
+    entry.review_channel_id, entry.review_message_id = REVIEW_CHANNEL, 42
+    session.add(entry)
+    assert await proposals.submission_number(entry.id, session=session, guild_id=GUILD) == 0
+    revised = entry_input(name="Museo Abierto", partners="Museo Nacional", links=["https://a.org"])
+    again = await proposals.resubmit(
+        entry.id, revised, session=session, guild_id=GUILD, actor_id=VOLUNTEER, now=NOW
+    )
+    assert again.id == entry.id and again.status == Status.PROPOSED
+    assert (again.partners, again.links) == ("Museo Nacional", ["https://a.org"])
+    assert again.decided_at is None and again.rejection_reason is None
+    assert again.review_message_id is None and again.support_count == 1
+    assert await proposals.submission_number(entry.id, session=session, guild_id=GUILD) == 1
+    events = await audit.history(session=session, guild_id=GUILD, entry_id=entry.id)
+    assert [e.action for e in events] == ["resubmit", "reject", "create"]
+    assert events[0].before["rejection_reason"] == "Please add partners and links"
+    # Created three days ago, resubmitted now: the dispatcher posts it (once, as recorded).
+    assert again in await proposals.unposted_proposals(session=session, now=NOW)
+    assert proposals.submitted_at(again) == NOW
+    await proposals.record_review_message(
+        entry.id, session=session, guild_id=GUILD, channel_id=REVIEW_CHANNEL, message_id=43
+    )
+    assert again not in await proposals.unposted_proposals(session=session, now=NOW)
+
+
+async def test_only_a_rejected_proposal_is_resubmitted(session: AsyncSession) -> None:
+    entry = await rejected(session)
+    data = entry_input(name="Museo Abierto")
+    await proposals.resubmit(
+        entry.id, data, session=session, guild_id=GUILD, actor_id=VOLUNTEER, now=NOW
+    )
+    with pytest.raises(InvalidTransition):  # twice: the second finds it proposed
+        await proposals.resubmit(
+            entry.id, data, session=session, guild_id=GUILD, actor_id=VOLUNTEER, now=NOW
+        )
+    other = await rejected(session, "Other")
+    with pytest.raises(DuplicateName):
+        await proposals.resubmit(
+            other.id, data, session=session, guild_id=GUILD, actor_id=VOLUNTEER, now=NOW
+        )
+
+
+def test_the_proposer_may_revise_a_rejected_proposal() -> None:
+    entry = Entry(
+        guild_id=GUILD,
+        kind="alliance",
+        name="x",
+        name_key="x",
+        area="content",
+        steward="volunteers",
+        status=Status.REJECTED,
+        proposer_id=VOLUNTEER,
+    )
+    assert proposals.can_edit(entry, user_id=VOLUNTEER, is_moderator=False)
+    assert not proposals.can_edit(entry, user_id=MODERATOR, is_moderator=False)
+    entry.status = Status.ACTIVE
+    assert not proposals.can_edit(entry, user_id=VOLUNTEER, is_moderator=False)
