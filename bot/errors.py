@@ -19,7 +19,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.checks import NotInGuild, NotModerator
 from bot.i18n import t, user_locale
 from bot.ops import metrics
+from bot.render.entries import label
 from storage.errors import DomainError, InvalidInput, TryAgainLater
+from storage.models import Status
 from storage.transfer import ImportRowError
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,9 @@ def describe(error: BaseException, locale: str) -> str | None:
         field = t(locale, f"field-{error.field}")
         return t(locale, error.key, field, *error.params[1:])
     if isinstance(error, DomainError):
-        return t(locale, error.key, *error.params)
+        # A status is named by its label in the reader's language ("propuesta", not "proposed").
+        params = [label(locale, p) if isinstance(p, Status) else p for p in error.params]
+        return t(locale, error.key, *params)
     if isinstance(error, NotModerator):
         return t(locale, "error-not-moderator")
     if isinstance(error, NotInGuild):

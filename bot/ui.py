@@ -31,8 +31,9 @@ class View(discord.ui.View):
 class OwnedView(View):
     """Buttons for the member who asked; others are told politely that they are not theirs."""
 
-    def __init__(self, *, owner_id: int, locale: str, timeout: float = PAGER_TIMEOUT) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, *, owner_id: int, locale: str, timeout: float | None = None) -> None:
+        # PAGER_TIMEOUT read at each call (not bound as a default): tests shorten it.
+        super().__init__(timeout=PAGER_TIMEOUT if timeout is None else timeout)
         self.owner_id = owner_id
         self.locale = locale
 

@@ -13,7 +13,7 @@ from bot.i18n import t, user_locale
 from bot.render import proposals as render
 from bot.render.entries import label
 from commands.common import bot_of, choices, entry_autocomplete, read_due_at
-from commands.entry_actions import open_edit
+from commands.entry_actions import decide, open_edit
 from storage import schemas
 from storage.models import Area, Entry, EntryKind, Status, Steward
 from storage.services import audit, entries
@@ -126,13 +126,21 @@ async def _change_status(
 async def status(
     interaction: discord.Interaction, entry: app_commands.Range[str, 1, 100], status: str
 ) -> None:
-    """Move an entry through the pipeline, e.g. mark it completed or paused (moderators)."""
+    """Move an entry through the pipeline, e.g. mark it completed or paused (moderators).
+
+    A proposal is approved here through the review's decision; rejected, or moved
+    anywhere else, only from its review post or /review queue."""
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
         require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
+    assert found.id is not None
+    if found.status == Status.PROPOSED and status == Status.ACTIVE:
+        # Approving: the decision's one path (review post, proposer told, audited).
+        await decide(interaction, found.id, approve=True)
+        return
     if status == Status.COMPLETED and found.status != Status.COMPLETED:
-        entries.check_transition(Status(found.status), Status.COMPLETED)
+        entries.check_transition(Status(found.status), Status.COMPLETED, name=found.name)
         await interaction.response.send_modal(OutcomesModal(found, user_locale(interaction)))
         return
     await _change_status(interaction, found.id, Status(status))

@@ -17,13 +17,15 @@ from storage.services import audit, milestones
 from storage.text import fold, search_document
 from storage.types import utcnow
 
-# Moves a moderator may make with /partnership status (decisions on proposals go through decide()).
+# Moves a moderator may make with /partnership status. A proposal leaves `proposed` only
+# by a decision (decide(): the review post, the proposer told) and comes back to it only
+# by a resubmission (proposals.resubmit): no move here bypasses either.
 TRANSITIONS: dict[Status, set[Status]] = {
-    Status.PROPOSED: {Status.ACTIVE, Status.REJECTED, Status.ARCHIVED},
+    Status.PROPOSED: set(),
     Status.ACTIVE: {Status.COMPLETED, Status.PAUSED, Status.ARCHIVED},
     Status.PAUSED: {Status.ACTIVE, Status.COMPLETED, Status.ARCHIVED},
     Status.COMPLETED: {Status.ACTIVE, Status.ARCHIVED},
-    Status.REJECTED: {Status.PROPOSED, Status.ARCHIVED},
+    Status.REJECTED: {Status.ARCHIVED},
     Status.ARCHIVED: {Status.ACTIVE},
 }
 
@@ -251,7 +253,7 @@ async def decide(
     )
     if result.rowcount != 1:
         await session.refresh(entry)
-        raise AlreadyDecided(entry.name, entry.status)
+        raise AlreadyDecided(entry.name, Status(entry.status))
     await session.refresh(entry)
     changed_before, changed_after = audit.diff(before, audit.snapshot(entry))
     await audit.record(
@@ -266,9 +268,15 @@ async def decide(
     return entry
 
 
-def check_transition(current: Status, wanted: Status) -> None:
-    if wanted != current and wanted not in TRANSITIONS[current]:
-        raise InvalidTransition(current.value, wanted.value)
+def check_transition(current: Status, wanted: Status, *, name: str) -> None:
+    """Refuse a move /partnership status may not make, saying which path to take instead."""
+    if wanted == current or wanted in TRANSITIONS[current]:
+        return
+    if current == Status.PROPOSED:
+        raise InvalidTransition(name, key="error-decide-in-review")
+    if current == Status.REJECTED and wanted == Status.PROPOSED:
+        raise InvalidTransition(name, key="error-resubmit-by-edit")
+    raise InvalidTransition(current, wanted)
 
 
 async def change_status(
@@ -285,7 +293,7 @@ async def change_status(
     current = Status(entry.status)
     if status == current:
         return entry
-    check_transition(current, status)
+    check_transition(current, status, name=entry.name)
     changes: dict[str, Any] = {"status": status}
     for field, value in (("outcomes", outcomes), ("lessons", lessons)):
         if value is not None:

@@ -83,7 +83,7 @@ async def resubmit(
     dispatcher (or the caller, right away) posts it for review anew."""
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     if entry.status != Status.REJECTED:
-        raise InvalidTransition(entry.name, entry.status, key="error-not-rejected")
+        raise InvalidTransition(entry.name, Status(entry.status), key="error-not-rejected")
     if await find_by_name(session=session, guild_id=guild_id, name=data.name, except_id=entry.id):
         raise DuplicateName(data.name)
     values = data.model_dump(exclude={"status"})

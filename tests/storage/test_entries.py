@@ -213,3 +213,25 @@ def test_naive_datetime_refused() -> None:
             reporting_due_at=datetime(2027, 1, 1),  # noqa: DTZ001
         )
     assert datetime.now(UTC).tzinfo is UTC
+
+
+async def test_a_proposal_leaves_proposed_only_by_a_decision(session: AsyncSession) -> None:
+    entry = await entries.create_entry(entry_input(), session=session, guild_id=GUILD, actor_id=1)
+    for status in (Status.ACTIVE, Status.ARCHIVED, Status.PAUSED):
+        with pytest.raises(InvalidTransition) as refused:
+            await entries.change_status(
+                entry.id, status, session=session, guild_id=GUILD, actor_id=MODERATOR
+            )
+        assert refused.value.key == "error-decide-in-review"
+    await entries.decide(
+        entry.id, approve=False, session=session, guild_id=GUILD, actor_id=MODERATOR, reason="No"
+    )
+    with pytest.raises(InvalidTransition) as refused:
+        await entries.change_status(
+            entry.id, Status.PROPOSED, session=session, guild_id=GUILD, actor_id=MODERATOR
+        )
+    assert refused.value.key == "error-resubmit-by-edit"
+    archived = await entries.change_status(
+        entry.id, Status.ARCHIVED, session=session, guild_id=GUILD, actor_id=MODERATOR
+    )
+    assert archived.status == Status.ARCHIVED
