@@ -11,7 +11,7 @@ from bot.i18n import t
 from bot.render.entries import BRAND, entry_embed, entry_line, label
 from bot.render.limits import EMBED_DESCRIPTION, FIELD_VALUE, TEXT_INPUT_LABEL, fit_total, truncate
 from bot.render.text import one_line, timestamp, user_text
-from storage.models import AuditEvent, Entry, GuildSettings, Status
+from storage.models import Entry, GuildSettings, Status
 from storage.schemas import EntryInput
 
 TEXT_INPUT_MAX = 4000
@@ -167,27 +167,4 @@ def revision_offer(entry: Entry, locale: str) -> str:
         "revise-offer",
         one_line(entry.name, 100),
         user_text(entry.rejection_reason, 1500) or "—",
-    )
-
-
-def _history_line(event: AuditEvent, locale: str) -> str:
-    who = f"<@{event.actor_id}>" if event.actor_id else t(locale, "history-system")
-    changes = event.after or event.before or {}
-    if event.action.startswith("milestone-"):
-        # Milestone events are labelled by their action key; the detail is the title.
-        action = t(locale, event.action)
-        detail = one_line(str(changes.get("title") or ""), 80)
-    else:
-        action = t(locale, f"history-action-{event.action}")
-        detail = ", ".join(t(locale, f"field-{name}") for name in changes)
-    line = t(locale, "history-line", timestamp(event.at, "f"), who, action)
-    return line + (f" — {detail}" if detail else "")
-
-
-def history_embed(entry: Entry, events: Sequence[AuditEvent], locale: str) -> discord.Embed:
-    lines = [_history_line(event, locale) for event in events]
-    return discord.Embed(
-        title=t(locale, "history-title", one_line(entry.name, 200)),
-        description=truncate("\n".join(lines) or t(locale, "history-empty"), EMBED_DESCRIPTION),
-        colour=BRAND,
     )

@@ -12,6 +12,7 @@ from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.render import proposals as render
 from bot.render.entries import label
+from bot.render.history import history_embed
 from commands.common import bot_of, choices, entry_autocomplete, read_due_at
 from commands.entry_actions import decide, open_edit
 from storage import schemas
@@ -68,9 +69,9 @@ async def history(interaction: discord.Interaction, entry: app_commands.Range[st
     async with bot_of(interaction).database.sessions() as session:
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
         events = await audit.history(session=session, guild_id=guild_id, entry_id=found.id)
-    await interaction.response.send_message(
-        embed=render.history_embed(found, events, user_locale(interaction)), ephemeral=True
-    )
+        titles = await audit.milestone_titles(events, session=session, guild_id=guild_id)
+    embed = history_embed(found.name, events, user_locale(interaction), titles)
+    await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 class OutcomesModal(discord.ui.Modal):
