@@ -47,6 +47,12 @@ class InvalidTransition(DomainError):
     key = "error-invalid-transition"
 
 
+class Unchanged(DomainError):
+    """Asked for what already is ("already paused"): nothing was written or audited."""
+
+    key = "error-unchanged"
+
+
 class TryAgainLater(DomainError):
     """The database is unreachable for the moment."""
 

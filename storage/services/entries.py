@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.errors import AlreadyDecided, DuplicateName, InvalidInput, InvalidTransition, NotFound
+from storage.errors import (
+    AlreadyDecided,
+    DuplicateName,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    Unchanged,
+)
 from storage.models import Entry, Status, Support
 from storage.schemas import OUTCOMES_MAX, REASON_MAX, EntryInput, EntryUpdate
 from storage.services import audit, milestones
@@ -292,7 +299,7 @@ async def change_status(
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     current = Status(entry.status)
     if status == current:
-        return entry
+        raise Unchanged(entry.name, current, key="status-already")
     check_transition(current, status, name=entry.name)
     changes: dict[str, Any] = {"status": status}
     for field, value in (("outcomes", outcomes), ("lessons", lessons)):
@@ -307,6 +314,8 @@ async def set_model(
     entry_id: int, is_model: bool, *, session: AsyncSession, guild_id: int, actor_id: int
 ) -> Entry:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
+    if entry.is_model == is_model:
+        raise Unchanged(entry.name, key="model-already" if is_model else "model-already-not")
     return await apply_changes(
         entry, {"is_model": is_model}, session=session, actor_id=actor_id, action="model"
     )

@@ -9,7 +9,14 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
-from storage.errors import AlreadyDecided, DuplicateName, InvalidInput, InvalidTransition, NotFound
+from storage.errors import (
+    AlreadyDecided,
+    DuplicateName,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    Unchanged,
+)
 from storage.models import Status
 from storage.schemas import EntryInput, EntryUpdate
 from storage.services import audit, entries
@@ -235,3 +242,28 @@ async def test_a_proposal_leaves_proposed_only_by_a_decision(session: AsyncSessi
         entry.id, Status.ARCHIVED, session=session, guild_id=GUILD, actor_id=MODERATOR
     )
     assert archived.status == Status.ARCHIVED
+
+
+async def test_doing_a_thing_twice_says_so_and_records_nothing(session: AsyncSession) -> None:
+    entry = await entries.create_entry(
+        entry_input(status="active"), session=session, guild_id=GUILD, actor_id=1
+    )
+    await entries.change_status(
+        entry.id, Status.PAUSED, session=session, guild_id=GUILD, actor_id=MODERATOR
+    )
+    await entries.set_model(entry.id, True, session=session, guild_id=GUILD, actor_id=MODERATOR)
+    before = await audit.history(session=session, guild_id=GUILD, entry_id=entry.id)
+    with pytest.raises(Unchanged) as again:
+        await entries.change_status(
+            entry.id, Status.PAUSED, session=session, guild_id=GUILD, actor_id=MODERATOR
+        )
+    assert (again.value.key, again.value.params[1]) == ("status-already", Status.PAUSED)
+    with pytest.raises(Unchanged) as again:
+        await entries.set_model(entry.id, True, session=session, guild_id=GUILD, actor_id=1)
+    assert again.value.key == "model-already"
+    await entries.set_model(entry.id, False, session=session, guild_id=GUILD, actor_id=1)
+    with pytest.raises(Unchanged) as again:
+        await entries.set_model(entry.id, False, session=session, guild_id=GUILD, actor_id=1)
+    assert again.value.key == "model-already-not"
+    after = await audit.history(session=session, guild_id=GUILD, entry_id=entry.id)
+    assert len(after) == len(before) + 1  # only the unmarking
