@@ -20,7 +20,8 @@ from bot.checks import NotInGuild, NotModerator
 from bot.i18n import t, user_locale
 from bot.ops import metrics
 from bot.render.entries import label
-from storage.errors import DomainError, InvalidInput, TryAgainLater
+from bot.render.text import one_line
+from storage.errors import Ambiguous, DomainError, InvalidInput, TryAgainLater
 from storage.models import Status
 from storage.transfer import ImportRowError
 
@@ -58,6 +59,10 @@ def describe(error: BaseException, locale: str) -> str | None:
     """The user-facing text for a known error, or None for a bug."""
     if isinstance(error, ImportRowError):
         return error.render(lambda key, *params: t(locale, key, *params))
+    if isinstance(error, Ambiguous):
+        name, matches = error.params
+        lines = "\n".join(f"- `#{id_}` {one_line(match, 100)}" for id_, match in matches)
+        return t(locale, error.key, one_line(str(name), 100)) + "\n" + lines
     if isinstance(error, InvalidInput):
         field = t(locale, f"field-{error.field}")
         return t(locale, error.key, field, *error.params[1:])

@@ -21,6 +21,13 @@ class NotFound(DomainError):
     key = "error-not-found"
 
 
+class Ambiguous(DomainError):
+    """A name typed in full matched no entry exactly; params: the name, then the entries
+    it may mean, as (id, name) pairs."""
+
+    key = "error-ambiguous"
+
+
 class DuplicateName(DomainError):
     key = "error-duplicate-name"
 

@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import search
 from storage.errors import (
     AlreadyDecided,
+    Ambiguous,
     DuplicateName,
     InvalidInput,
     InvalidTransition,
@@ -107,18 +109,31 @@ async def get_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> E
     return entry
 
 
+# How many entries a name that matches none exactly offers to pick from.
+RESOLVE_SHOWN = 5
+
+
 async def resolve_entry(reference: str, *, session: AsyncSession, guild_id: int) -> Entry:
-    """An entry named by an autocomplete choice (its id) or by a name typed in full."""
+    """An entry named by an autocomplete choice (its id), by its number (`6` or `#6`) or
+    by a name typed in full. A name that is none of these raises Ambiguous with the
+    entries it may mean (names starting so, or near it), or NotFound if there are none."""
     reference = reference.strip()
-    if reference.isdecimal() and len(reference) < 19:
+    number = reference.removeprefix("#").strip()
+    if number.isdecimal() and len(number) < 19:
         try:
-            return await get_entry(int(reference), session=session, guild_id=guild_id)
+            return await get_entry(int(number), session=session, guild_id=guild_id)
         except NotFound:
             pass  # a name made of digits: try it as a name below
     entry = await find_by_name(session=session, guild_id=guild_id, name=reference)
-    if entry is None:
-        raise NotFound(reference[:100])
-    return entry
+    if entry is not None:
+        return entry
+    matches = await search.autocomplete_names(
+        reference, session=session, guild_id=guild_id, limit=RESOLVE_SHOWN
+    )
+    if matches:
+        key = "error-ambiguous" if len(matches) > 1 else "error-did-you-mean"
+        raise Ambiguous(reference[:100], matches, key=key)
+    raise NotFound(reference[:100], key="error-no-entry-named")
 
 
 async def get_entry_for_update(entry_id: int, *, session: AsyncSession, guild_id: int) -> Entry:

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import Database
 from storage.errors import (
     AlreadyDecided,
+    Ambiguous,
     DuplicateName,
     InvalidInput,
     InvalidTransition,
@@ -267,3 +268,30 @@ async def test_doing_a_thing_twice_says_so_and_records_nothing(session: AsyncSes
     assert again.value.key == "model-already-not"
     after = await audit.history(session=session, guild_id=GUILD, entry_id=entry.id)
     assert len(after) == len(before) + 1  # only the unmarking
+
+
+async def test_resolve_by_number_name_or_the_matches_to_pick(session: AsyncSession) -> None:
+    names = ("Library of Alexandria", "Library Week", "Museum nights")
+    made = [
+        await entries.create_entry(
+            entry_input(name=name), session=session, guild_id=GUILD, actor_id=1
+        )
+        for name in names
+    ]
+    first = made[0].id
+    for reference in (str(first), f"#{first}", f" # {first} ", "library of ALEXANDRIA"):
+        found = await entries.resolve_entry(reference, session=session, guild_id=GUILD)
+        assert found.id == first
+    with pytest.raises(Ambiguous) as several:
+        await entries.resolve_entry("library", session=session, guild_id=GUILD)
+    assert several.value.key == "error-ambiguous"
+    assert {id_ for id_, _ in several.value.params[1]} == {made[0].id, made[1].id}
+    with pytest.raises(Ambiguous) as one:
+        await entries.resolve_entry("museum", session=session, guild_id=GUILD)
+    assert one.value.key == "error-did-you-mean"
+    assert one.value.params[1] == [(made[2].id, "Museum nights")]
+    with pytest.raises(NotFound) as none:
+        await entries.resolve_entry("nope", session=session, guild_id=GUILD)
+    assert (none.value.key, none.value.params) == ("error-no-entry-named", ("nope",))
+    with pytest.raises(NotFound):  # another guild's number
+        await entries.resolve_entry(f"#{first}", session=session, guild_id=OTHER_GUILD)
