@@ -70,6 +70,11 @@ def search_page(
     return embed
 
 
+def no_search_words(query: str, *, locale: str) -> str:
+    """A query with text but no word to look for ("🌍🤝", "%", "OR")."""
+    return t(locale, "search-no-words", one_line(query, 100))
+
+
 def no_results(query: str, suggestion: str | None, *, filtered: bool, locale: str) -> str:
     """A helpful answer to an empty search: a near name, or a reminder of the filters."""
     lines = [t(locale, "search-none", one_line(query, 100))]

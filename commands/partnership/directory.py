@@ -84,6 +84,11 @@ async def search_command(
         first = await search.search_entries(
             query, session=session, guild_id=guild_id, filters=filters, limit=PER_PAGE
         )
+    if first.no_words:
+        await interaction.response.send_message(
+            render.no_search_words(query, locale=locale), ephemeral=True
+        )
+        return
     if not first.entries:
         await interaction.response.send_message(
             render.no_results(

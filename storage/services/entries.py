@@ -22,6 +22,7 @@ from storage.errors import (
 )
 from storage.models import Entry, Status, Support
 from storage.schemas import OUTCOMES_MAX, REASON_MAX, EntryInput, EntryUpdate
+from storage.search.query import LIVING
 from storage.services import audit, milestones
 from storage.text import fold, search_document
 from storage.types import utcnow
@@ -154,10 +155,13 @@ async def list_entries(
     limit: int = 10,
     offset: int = 0,
 ) -> tuple[list[Entry], int]:
-    """A page of entries, newest change first, and the total count."""
+    """A page of entries, newest change first, and the total count; without a status,
+    the living directory (rejected and archived entries are listed by their status)."""
     where = [Entry.guild_id == guild_id]
     if status is not None:
         where.append(Entry.status == status)
+    else:
+        where.append(col(Entry.status).in_(LIVING))
     total = (await session.exec(select(func.count()).select_from(Entry).where(*where))).one()
     statement = (
         select(Entry)
