@@ -334,6 +334,15 @@ async def run_action(interaction: discord.Interaction, action: str, entry_id: in
         await decide(interaction, entry_id, approve=True)
 
 
+def support_button(entry: Entry, locale: str, *, named: bool = False) -> ReviewButton:
+    """The lasting Support button of a proposal, for wherever it is shown (its review post,
+    /partnership show, search results): pressed again, it withdraws the support."""
+    assert entry.id is not None
+    button = ReviewButton(render.SUPPORT_ACTION, entry.id)
+    button.item.label = render.support_label(entry, locale, named=named)
+    return button
+
+
 class ReviewButton(
     discord.ui.DynamicItem[discord.ui.Button], template=render.REVIEW_BUTTON_PATTERN
 ):

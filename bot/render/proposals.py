@@ -123,7 +123,7 @@ def review_components(entry: Entry, locale: str) -> list[dict[str, Any]]:
     assert entry.id is not None
     decided = entry.status != Status.PROPOSED
     labels = [(action, t(locale, key), decided) for action, key in REVIEW_ACTIONS.items()]
-    labels.append((SUPPORT_ACTION, t(locale, "review-support", entry.support_count), False))
+    labels.append((SUPPORT_ACTION, support_label(entry, locale), False))
     buttons = [
         {
             "type": discord.ComponentType.button.value,
@@ -135,6 +135,14 @@ def review_components(entry: Entry, locale: str) -> list[dict[str, Any]]:
         for action, label_text, disabled in labels
     ]
     return [{"type": discord.ComponentType.action_row.value, "components": buttons}]
+
+
+def support_label(entry: Entry, locale: str, *, named: bool = False) -> str:
+    """The Support button's label: with its count; `named`, with the entry's name too (for
+    a list of several)."""
+    if not named:
+        return t(locale, "review-support", entry.support_count)
+    return truncate(t(locale, "support-named", entry.name, entry.support_count), 80)
 
 
 def review_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> dict[str, Any]:

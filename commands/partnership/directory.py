@@ -13,6 +13,7 @@ from bot.render import entries as render
 from bot.render.proposals import guidelines_embed
 from bot.ui import send_list, send_paged
 from commands.common import bot_of, choices, entry_autocomplete
+from commands.entry_actions import support_button
 from storage import search, transfer, transfer_formats
 from storage.models import Area, EntryKind, Status, Steward
 from storage.services import entries, milestones
@@ -101,8 +102,17 @@ async def search_command(
         )
         return
     embed = _search_embed(first, 0, title, locale)
+    # The first page's proposals may be supported from here (a row of at most five).
+    proposed = [entry for entry in first.entries if entry.status == Status.PROPOSED]
+    buttons = [support_button(entry, locale, named=True) for entry in proposed[:5]]
     await send_paged(
-        interaction, embed, total=first.total, per_page=PER_PAGE, load=load, locale=locale
+        interaction,
+        embed,
+        total=first.total,
+        per_page=PER_PAGE,
+        load=load,
+        locale=locale,
+        extra=buttons,
     )
 
 
@@ -120,10 +130,16 @@ async def show_command(
         entry_milestones, _ = await milestones.list_milestones(
             session=session, guild_id=guild_id, entry_id=found.id
         )
+    locale = user_locale(interaction)
     embed = render.entry_embed(
-        found, supporters=supporters, milestones=entry_milestones, locale=user_locale(interaction)
+        found, supporters=supporters, milestones=entry_milestones, locale=locale
     )
-    await interaction.response.send_message(embed=embed)
+    if found.status != Status.PROPOSED:
+        await interaction.response.send_message(embed=embed)
+        return
+    view = discord.ui.View(timeout=None)
+    view.add_item(support_button(found, locale))
+    await interaction.response.send_message(embed=embed, view=view)
 
 
 @app_commands.command(name="list")
