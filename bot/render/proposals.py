@@ -87,6 +87,19 @@ def confirmation(
             value=user_text(data.success_measures, FIELD_VALUE),
             inline=False,
         )
+    # Every field that will be stored, as it will be.
+    for field, value in (("chapter_name", data.chapter_name), ("funder", data.funder)):
+        if value:
+            preview.add_field(name=t(locale, f"field-{field}"), value=one_line(value, 200))
+    if data.reporting_due_at:
+        preview.add_field(
+            name=t(locale, "field-reporting_due_at"), value=timestamp(data.reporting_due_at, "D")
+        )
+    if data.links:
+        links = "\n".join(f"<{link}>" for link in data.links)
+        preview.add_field(
+            name=t(locale, "field-links"), value=truncate(links, FIELD_VALUE), inline=False
+        )
     embeds = [preview]
     if similar:
         lines = "\n\n".join(entry_line(entry, locale) for entry in similar)

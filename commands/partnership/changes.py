@@ -14,7 +14,8 @@ from bot.render import proposals as render
 from bot.render.entries import label
 from bot.render.history import history_embed
 from commands.common import bot_of, choices, entry_autocomplete, read_due_at
-from commands.entry_actions import decide, open_edit
+from commands.entry_actions import decide
+from commands.entry_actions.forms import open_edit
 from storage import schemas
 from storage.models import Area, Entry, EntryKind, Status, Steward
 from storage.services import audit, entries

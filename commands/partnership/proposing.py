@@ -15,7 +15,7 @@ from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
 from bot.ui import View
 from commands.common import bot_of, choices, read_due_at
-from commands.entry_actions import offer_revision
+from commands.entry_actions.forms import offer_revision
 from storage import schemas
 from storage.models import Area, Entry, EntryKind, GuildSettings, Status, Steward
 from storage.schemas import EntryInput

@@ -295,3 +295,18 @@ async def test_resolve_by_number_name_or_the_matches_to_pick(session: AsyncSessi
     assert (none.value.key, none.value.params) == ("error-no-entry-named", ("nope",))
     with pytest.raises(NotFound):  # another guild's number
         await entries.resolve_entry(f"#{first}", session=session, guild_id=OTHER_GUILD)
+
+
+def test_a_refused_link_is_named_by_its_line_and_shown_whole() -> None:
+    typed = "https://meta.wikimedia.org/wiki/A\nnot a link at all\nhttps://b.org"
+    with pytest.raises(InvalidInput) as caught:
+        entry_input(links=typed)
+    assert (caught.value.key, caught.value.params) == (
+        "error-bad-link-line",
+        ("links", 2, "not a link at all"),
+    )
+    with pytest.raises(InvalidInput) as caught:
+        entry_input(links="not a link")
+    assert caught.value.params == ("links", "not a link")
+    both = entry_input(links="https://a.org https://b.org\n\nhttps://c.org")
+    assert both.links == ["https://a.org", "https://b.org", "https://c.org"]
