@@ -8,21 +8,19 @@ from typing import Any
 import discord
 
 from bot.checks import guild_id_of, is_moderator
-from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
 from bot.ui import OwnedView
 from commands.common import bot_of
+from commands.entry_actions.refusals import CONFIRM_TIMEOUT, FormOffer, refuse_form
 from storage import schemas
 from storage.errors import NotAllowed
-from storage.models import Entry, Status
+from storage.models import Entry, EntryKind, Status
 from storage.schemas import EntryInput, EntryUpdate
 from storage.services import entries, proposals
 from storage.services.settings import get_settings
-
-CONFIRM_TIMEOUT = 15 * 60
 
 
 def entry_texts(entry: Entry) -> dict[str, str]:
@@ -36,35 +34,68 @@ def entry_texts(entry: Entry) -> dict[str, str]:
     }
 
 
-def text_inputs(locale: str, defaults: dict[str, str]) -> dict[str, discord.ui.TextInput]:
-    """The form's text fields, pre-filled; only the name is required here (the rules on
-    the others, e.g. a partnership's measures, are the service's)."""
-    limits = {
-        "partners": schemas.PARTNERS_MAX,
-        "summary": schemas.SUMMARY_MAX,
-        "success_measures": schemas.MEASURES_MAX,
-        "links": 1500,
-    }
-    inputs = {
-        "name": render.text_input(locale, "name", schemas.NAME_MAX, default=defaults.get("name"))
-    }
-    for field, limit in limits.items():
-        inputs[field] = render.text_input(
-            locale, field, limit, long=True, required=False, default=defaults.get(field)
+TEXT_LIMITS = {
+    "name": schemas.NAME_MAX,
+    "partners": schemas.PARTNERS_MAX,
+    "summary": schemas.SUMMARY_MAX,
+    "success_measures": schemas.MEASURES_MAX,
+    "links": 1500,
+}
+
+
+def required_texts(kind: str, defaults: dict[str, str]) -> set[str]:
+    """What a form may not leave empty: the name, the summary (unless the entry never had
+    one, as some imported ones), and a partnership's success measures."""
+    required = {"name", "summary"} if defaults.get("summary", "x") else {"name"}
+    return required | ({"success_measures"} if kind == EntryKind.PARTNERSHIP else set())
+
+
+def text_inputs(
+    locale: str, defaults: dict[str, str], *, kind: str, measures: bool = True
+) -> dict[str, discord.ui.TextInput]:
+    """The form's text fields, pre-filled; `measures`: with the success measures field."""
+    required = required_texts(kind, defaults)
+    return {
+        field: render.text_input(
+            locale,
+            field,
+            limit,
+            long=field != "name",
+            required=field in required,
+            default=defaults.get(field),
         )
-    return inputs
+        for field, limit in TEXT_LIMITS.items()
+        if measures or field != "success_measures"
+    }
 
 
 class EditModal(discord.ui.Modal):
     """The entry's texts, pre-filled; other fields came as the command's options."""
 
-    def __init__(self, entry: Entry, *, locale: str, options: dict[str, Any]) -> None:
-        super().__init__(title=t(locale, "edit-modal-title"))
-        self.entry_id = entry.id
+    def __init__(
+        self,
+        entry_id: int,
+        *,
+        kind: str,
+        locale: str,
+        options: dict[str, Any],
+        defaults: dict[str, str],
+    ) -> None:
+        super().__init__(title=t(locale, "edit-modal-title"), timeout=CONFIRM_TIMEOUT)
+        self.entry_id = entry_id
+        self.kind = kind
+        self.locale = locale
         self.options = options
-        self.inputs = text_inputs(locale, entry_texts(entry))
+        self.inputs = text_inputs(locale, defaults, kind=kind)
         for item in self.inputs.values():
             self.add_item(item)
+
+    def again(self) -> EditModal:
+        """This form once more, with what was typed."""
+        typed = {field: item.value for field, item in self.inputs.items()}
+        return EditModal(
+            self.entry_id, kind=self.kind, locale=self.locale, options=self.options, defaults=typed
+        )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         typed = {field: item.value for field, item in self.inputs.items()}
@@ -97,7 +128,7 @@ class EditModal(discord.ui.Modal):
         await bot.reviews.refresh(entry, settings)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report(interaction, error)
+        await refuse_form(interaction, error, self.again)
 
 
 async def open_edit(
@@ -114,7 +145,14 @@ async def open_edit(
     if entry.status == Status.REJECTED:
         await offer_revision(interaction, entry, entry_texts(entry), options or {})
         return
-    modal = EditModal(entry, locale=user_locale(interaction), options=options or {})
+    assert entry.id is not None
+    modal = EditModal(
+        entry.id,
+        kind=(options or {}).get("kind") or entry.kind,
+        locale=user_locale(interaction),
+        options=options or {},
+        defaults=entry_texts(entry),
+    )
     await interaction.response.send_modal(modal)
 
 
@@ -123,15 +161,29 @@ class ReviseModal(discord.ui.Modal):
     under its name); on submit, the preview and the button to resubmit it."""
 
     def __init__(
-        self, entry_id: int, *, locale: str, defaults: dict[str, str], options: dict[str, Any]
+        self,
+        entry_id: int,
+        *,
+        kind: str,
+        locale: str,
+        defaults: dict[str, str],
+        options: dict[str, Any],
     ) -> None:
         super().__init__(title=t(locale, "revise-modal-title"), timeout=CONFIRM_TIMEOUT)
         self.entry_id = entry_id
+        self.kind = kind
         self.locale = locale
         self.options = options
-        self.inputs = text_inputs(locale, defaults)
+        self.inputs = text_inputs(locale, defaults, kind=kind)
         for item in self.inputs.values():
             self.add_item(item)
+
+    def again(self) -> ReviseModal:
+        """This form once more, with what was typed."""
+        typed = {field: item.value for field, item in self.inputs.items()}
+        return ReviseModal(
+            self.entry_id, kind=self.kind, locale=self.locale, defaults=typed, options=self.options
+        )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)
@@ -150,7 +202,7 @@ class ReviseModal(discord.ui.Modal):
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report(interaction, error)
+        await refuse_form(interaction, error, self.again)
 
 
 # What a revision keeps of the entry unless the command's options change it.
@@ -203,32 +255,6 @@ class ConfirmResubmission(OwnedView):
         )
 
 
-class OfferRevision(OwnedView):
-    """The button under a rejection's reason that opens the revision form."""
-
-    def __init__(
-        self,
-        entry_id: int,
-        *,
-        owner_id: int,
-        locale: str,
-        defaults: dict[str, str],
-        options: dict[str, Any],
-    ) -> None:
-        super().__init__(owner_id=owner_id, locale=locale, timeout=CONFIRM_TIMEOUT)
-        self.entry_id = entry_id
-        self.defaults = defaults
-        self.options = options
-        self.revise.label = t(locale, "revise-button")
-
-    @discord.ui.button(style=discord.ButtonStyle.primary)
-    async def revise(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
-        modal = ReviseModal(
-            self.entry_id, locale=self.locale, defaults=self.defaults, options=self.options
-        )
-        await interaction.response.send_modal(modal)
-
-
 async def offer_revision(
     interaction: discord.Interaction,
     entry: Entry,
@@ -238,9 +264,14 @@ async def offer_revision(
     """A rejected proposal's reason, and a button to revise and resubmit it: from
     /partnership edit on it, or from proposing its name again (`defaults`: the texts)."""
     assert entry.id is not None
-    locale = user_locale(interaction)
-    view = OfferRevision(
-        entry.id, owner_id=interaction.user.id, locale=locale, defaults=defaults, options=options
+    entry_id, locale = entry.id, user_locale(interaction)
+    kind = options.get("kind") or entry.kind
+
+    def form() -> ReviseModal:
+        return ReviseModal(entry_id, kind=kind, locale=locale, defaults=defaults, options=options)
+
+    view = FormOffer(
+        owner_id=interaction.user.id, locale=locale, label=t(locale, "revise-button"), form=form
     )
     await interaction.response.send_message(
         render.revision_offer(entry, locale), view=view, ephemeral=True

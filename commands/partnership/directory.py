@@ -14,9 +14,10 @@ from bot.render.proposals import guidelines_embed
 from bot.ui import send_list, send_paged
 from commands.common import bot_of, choices, entry_autocomplete
 from commands.entry_actions import support_button
+from commands.entry_actions.showing import entry_embed_of
 from storage import search, transfer, transfer_formats
 from storage.models import Area, EntryKind, Status, Steward
-from storage.services import entries, milestones
+from storage.services import entries
 from storage.services.settings import get_settings
 
 PER_PAGE = 10
@@ -126,14 +127,8 @@ async def show_command(
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
-        supporters = await entries.supporters(session=session, guild_id=guild_id, entry_id=found.id)
-        entry_milestones, _ = await milestones.list_milestones(
-            session=session, guild_id=guild_id, entry_id=found.id
-        )
     locale = user_locale(interaction)
-    embed = render.entry_embed(
-        found, supporters=supporters, milestones=entry_milestones, locale=locale
-    )
+    embed = await entry_embed_of(interaction, found, locale)
     if found.status != Status.PROPOSED:
         await interaction.response.send_message(embed=embed)
         return

@@ -8,57 +8,48 @@ import discord
 from discord import app_commands
 
 from bot.checks import guild_id_of, is_moderator
-from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
 from bot.ui import View
 from commands.common import bot_of, choices, read_due_at
-from commands.entry_actions.forms import offer_revision
+from commands.entry_actions.forms import offer_revision, text_inputs
+from commands.entry_actions.refusals import CONFIRM_TIMEOUT, refuse_form
 from storage import schemas
 from storage.models import Area, Entry, EntryKind, GuildSettings, Status, Steward
 from storage.schemas import EntryInput
 from storage.services import entries, proposals
 from storage.services.settings import get_settings, remember_locale
 
-CONFIRM_TIMEOUT = 15 * 60
-
 
 class ProposalModal(discord.ui.Modal):
     """The proposal's texts; kind, area and steward came as the command's options."""
 
-    def __init__(self, *, locale: str, options: dict[str, Any]) -> None:
+    def __init__(
+        self, *, locale: str, options: dict[str, Any], defaults: dict[str, str] | None = None
+    ) -> None:
         kind = options["kind"]
         super().__init__(title=t(locale, f"propose-modal-title-{kind}"), timeout=CONFIRM_TIMEOUT)
         self.locale = locale
         self.options = options
-        self.name = render.text_input(locale, "name", schemas.NAME_MAX)
-        self.partners = render.text_input(
-            locale, "partners", schemas.PARTNERS_MAX, long=True, required=False
+        # Only a partnership is asked for its success measures.
+        self.inputs = text_inputs(
+            locale, defaults or {}, kind=kind, measures=kind == EntryKind.PARTNERSHIP
         )
-        self.summary = render.text_input(locale, "summary", schemas.SUMMARY_MAX, long=True)
-        for item in (self.name, self.partners, self.summary):
+        for item in self.inputs.values():
             self.add_item(item)
-        self.measures: discord.ui.TextInput | None = None
-        if kind == EntryKind.PARTNERSHIP:
-            self.measures = render.text_input(
-                locale, "success_measures", schemas.MEASURES_MAX, long=True
-            )
-            self.add_item(self.measures)
-        self.links = render.text_input(locale, "links", 1500, long=True, required=False)
-        self.add_item(self.links)
+
+    def typed(self) -> dict[str, str]:
+        return {field: item.value for field, item in self.inputs.items()}
+
+    def again(self) -> ProposalModal:
+        """This form once more, with what was typed."""
+        return ProposalModal(locale=self.locale, options=self.options, defaults=self.typed())
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)
-        data = EntryInput.parse(
-            **self.options,
-            name=self.name.value,
-            partners=self.partners.value,
-            summary=self.summary.value,
-            success_measures=self.measures.value if self.measures else None,
-            links=self.links.value,
-        )
+        data = EntryInput.parse(**self.options, **self.typed())
         async with bot_of(interaction).database.sessions() as session:
             settings = await get_settings(session=session, guild_id=guild_id)
             existing = await entries.find_by_name(
@@ -68,14 +59,7 @@ class ProposalModal(discord.ui.Modal):
                 similar = await proposals.check_proposal(data, session=session, guild_id=guild_id)
         if existing is not None and _revisable(existing, interaction, settings):
             # Proposing a rejected proposal's name again: revise that one, with this text.
-            typed = {
-                "name": self.name.value,
-                "partners": self.partners.value,
-                "summary": self.summary.value,
-                "success_measures": self.measures.value if self.measures else "",
-                "links": self.links.value,
-            }
-            await offer_revision(interaction, existing, typed, self.options)
+            await offer_revision(interaction, existing, self.typed(), self.options)
             return
         view = ConfirmProposal(owner_id=interaction.user.id, data=data, locale=self.locale)
         content, embeds = render.confirmation(
@@ -84,7 +68,7 @@ class ProposalModal(discord.ui.Modal):
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report(interaction, error)
+        await refuse_form(interaction, error, self.again)
 
 
 def _revisable(entry: Entry, interaction: discord.Interaction, settings: GuildSettings) -> bool:

@@ -231,6 +231,8 @@ async def update_entry(
         session=session, guild_id=guild_id, name=values["name"], except_id=entry.id
     ):
         raise DuplicateName(values["name"])
+    if "summary" in values and not values["summary"] and entry.summary:
+        raise InvalidInput("summary", "error-required")  # a summary is not emptied
     kind = values.get("kind", entry.kind)
     measures = values.get("success_measures", entry.success_measures)
     if kind == "partnership" and not measures:

@@ -310,3 +310,12 @@ def test_a_refused_link_is_named_by_its_line_and_shown_whole() -> None:
     assert caught.value.params == ("links", "not a link")
     both = entry_input(links="https://a.org https://b.org\n\nhttps://c.org")
     assert both.links == ["https://a.org", "https://b.org", "https://c.org"]
+
+
+async def test_editing_cannot_empty_the_summary(session: AsyncSession) -> None:
+    entry = await entries.create_entry(entry_input(), session=session, guild_id=GUILD, actor_id=1)
+    with pytest.raises(InvalidInput) as caught:
+        await entries.update_entry(
+            entry.id, EntryUpdate.parse(summary=""), session=session, guild_id=GUILD, actor_id=1
+        )
+    assert (caught.value.field, caught.value.key) == ("summary", "error-required")
