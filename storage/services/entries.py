@@ -96,8 +96,16 @@ async def create_entry(
         entry_id=entry.id,
         after=audit.snapshot(entry),
     )
-    await milestones.sync_reporting_milestone(entry, session=session)
+    await sync_reporting(entry, session=session)
     return entry
+
+
+async def sync_reporting(entry: Entry, *, session: AsyncSession) -> None:
+    """A partnership's reporting milestone follows its reporting date once it is approved
+    (or imported as such): a proposal has none until the decision."""
+    if entry.status in (Status.PROPOSED, Status.REJECTED):
+        return
+    await milestones.sync_reporting_milestone(entry, session=session)
 
 
 async def get_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> Entry:
@@ -238,7 +246,7 @@ async def update_entry(
     if kind == "partnership" and not measures:
         raise InvalidInput("success_measures", "error-measures-required")
     entry = await apply_changes(entry, values, session=session, actor_id=actor_id, action="edit")
-    await milestones.sync_reporting_milestone(entry, session=session)
+    await sync_reporting(entry, session=session)
     return entry
 
 
@@ -293,6 +301,7 @@ async def decide(
         before=changed_before,
         after=changed_after,
     )
+    await sync_reporting(entry, session=session)  # approved: its reporting milestone now
     return entry
 
 

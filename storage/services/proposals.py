@@ -13,7 +13,6 @@ from storage import search
 from storage.errors import DuplicateName, InvalidTransition
 from storage.models import AuditEvent, Entry, GuildSettings, Status
 from storage.schemas import EntryInput
-from storage.services import milestones
 from storage.services.entries import apply_changes, find_by_name, get_entry_for_update
 
 SIMILAR_SHOWN = 5
@@ -91,8 +90,7 @@ async def resubmit(
     entry = await apply_changes(
         entry, values | _UNDECIDED, session=session, actor_id=actor_id, action="resubmit", now=now
     )
-    await milestones.sync_reporting_milestone(entry, session=session)
-    return entry
+    return entry  # proposed again: its reporting milestone waits for the approval
 
 
 async def submission_number(entry_id: int, *, session: AsyncSession, guild_id: int) -> int:

@@ -9,7 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import DuplicateName, InvalidTransition
 from storage.models import Entry, Status
-from storage.services import audit, entries, proposals, settings
+from storage.schemas import EntryUpdate
+from storage.services import audit, entries, milestones, proposals, settings
 from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -146,3 +147,29 @@ def test_the_proposer_may_revise_a_rejected_proposal() -> None:
     assert not proposals.can_edit(entry, user_id=MODERATOR, is_moderator=False)
     entry.status = Status.ACTIVE
     assert not proposals.can_edit(entry, user_id=VOLUNTEER, is_moderator=False)
+
+
+async def test_the_reporting_milestone_comes_with_the_approval(session: AsyncSession) -> None:
+    due = NOW + timedelta(days=90)
+    entry = await entries.create_entry(
+        entry_input(
+            name="Museo", kind="partnership", success_measures="Two shows", reporting_due_at=due
+        ),
+        session=session,
+        guild_id=GUILD,
+        actor_id=VOLUNTEER,
+    )
+    assert await milestones.list_milestones(session=session, guild_id=GUILD) == ([], 0)
+    await entries.update_entry(
+        entry.id,
+        EntryUpdate.parse(reporting_due_at=due + timedelta(days=1)),
+        session=session,
+        guild_id=GUILD,
+        actor_id=VOLUNTEER,
+    )
+    assert await milestones.list_milestones(session=session, guild_id=GUILD) == ([], 0)
+    await entries.decide(
+        entry.id, approve=True, session=session, guild_id=GUILD, actor_id=MODERATOR
+    )
+    listed, _ = await milestones.list_milestones(session=session, guild_id=GUILD)
+    assert [(m.entry_id, m.due_at) for m in listed] == [(entry.id, due + timedelta(days=1))]
