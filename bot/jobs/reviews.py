@@ -92,7 +92,8 @@ class ReviewJobs:
                 session=session, guild_id=entry.guild_id, entry_id=entry.id
             )
         locale = channel_locale(settings.locale, self.default_locale)
-        return render.review_post(entry, supporters=supporters, locale=locale)
+        flags = proposals.measure_flags(entry)
+        return render.review_post(entry, supporters=supporters, locale=locale, flags=flags)
 
     async def post(self, entry: Entry) -> None:
         """Post a new proposal to the review channel, if the guild has one.

@@ -64,8 +64,28 @@ def guidelines_embed(settings: GuildSettings, locale: str) -> discord.Embed | No
     return embed
 
 
+FLAG_COLOUR = 0xE67E22
+# The flags of `storage.services.proposals.measure_flags`, and their messages.
+FLAG_KEYS = {
+    "missing-success_measures": "flag-missing-success_measures",
+    "missing-funder": "flag-missing-funder",
+    "missing-reporting_due_at": "flag-missing-reporting_due_at",
+    "funder-on-alliance": "flag-funder-on-alliance",
+}
+
+
+def flags_text(flags: Sequence[str], locale: str) -> str:
+    """The flags, one per line."""
+    return "\n".join(f"⚠️ {t(locale, FLAG_KEYS[flag])}" for flag in flags)
+
+
 def confirmation(
-    data: EntryInput, *, similar: Sequence[Entry], settings: GuildSettings, locale: str
+    data: EntryInput,
+    *,
+    similar: Sequence[Entry],
+    settings: GuildSettings,
+    locale: str,
+    flags: Sequence[str] = (),
 ) -> tuple[str, list[discord.Embed]]:
     """The proposal as understood, look-alike entries, and the guidelines to agree to."""
     preview = discord.Embed(
@@ -101,6 +121,14 @@ def confirmation(
             name=t(locale, "field-links"), value=truncate(links, FIELD_VALUE), inline=False
         )
     embeds = [preview]
+    if flags:
+        embeds.append(
+            discord.Embed(
+                title=t(locale, "flags-title"),
+                description=flags_text(flags, locale) + "\n" + t(locale, "flags-proposer"),
+                colour=FLAG_COLOUR,
+            )
+        )
     if similar:
         lines = "\n\n".join(entry_line(entry, locale) for entry in similar)
         embeds.append(
@@ -117,10 +145,16 @@ def confirmation(
     return t(locale, key), embeds
 
 
-def review_embed(entry: Entry, *, supporters: Sequence[int], locale: str) -> discord.Embed:
+def review_embed(
+    entry: Entry, *, supporters: Sequence[int], locale: str, flags: Sequence[str] = ()
+) -> discord.Embed:
     embed = entry_embed(entry, supporters=supporters, milestones=[], locale=locale)
     if entry.proposer_id:
         embed.add_field(name=t(locale, "review-proposed-by"), value=f"<@{entry.proposer_id}>")
+    if flags:
+        embed.add_field(
+            name=t(locale, "flags-title"), value=flags_text(flags, locale), inline=False
+        )
     if entry.decided_by and entry.decided_at:
         key = "review-approved-by" if entry.status != Status.REJECTED else "review-rejected-by"
         embed.add_field(
@@ -158,10 +192,14 @@ def support_label(entry: Entry, locale: str, *, named: bool = False) -> str:
     return truncate(t(locale, "support-named", entry.name, entry.support_count), 80)
 
 
-def review_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> dict[str, Any]:
-    """The proposal's post in the review channel: its embed and its buttons."""
+def review_post(
+    entry: Entry, *, supporters: Sequence[int], locale: str, flags: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The proposal's post in the review channel: its embed (with the flags a moderator
+    should look at) and its buttons."""
+    embed = review_embed(entry, supporters=supporters, locale=locale, flags=flags)
     return {
-        "embeds": [review_embed(entry, supporters=supporters, locale=locale).to_dict()],
+        "embeds": [embed.to_dict()],
         "components": review_components(entry, locale),
     }
 

@@ -197,7 +197,11 @@ class ReviseModal(discord.ui.Modal):
             self.entry_id, owner_id=interaction.user.id, locale=self.locale, data=data
         )
         content, embeds = render.confirmation(
-            data, similar=[], settings=settings, locale=self.locale
+            data,
+            similar=[],
+            settings=settings,
+            locale=self.locale,
+            flags=proposals.measure_flags(data),
         )
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True)
 

@@ -63,7 +63,11 @@ class ProposalModal(discord.ui.Modal):
             return
         view = ConfirmProposal(owner_id=interaction.user.id, data=data, locale=self.locale)
         content, embeds = render.confirmation(
-            data, similar=similar, settings=settings, locale=self.locale
+            data,
+            similar=similar,
+            settings=settings,
+            locale=self.locale,
+            flags=proposals.measure_flags(data),
         )
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True)
 

@@ -4,6 +4,7 @@ revising and resubmitting a rejected proposal."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import col, func, select
@@ -11,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import search
 from storage.errors import DuplicateName, InvalidTransition
-from storage.models import AuditEvent, Entry, GuildSettings, Status
+from storage.models import AuditEvent, Entry, EntryKind, GuildSettings, Status
 from storage.schemas import EntryInput
 from storage.services.entries import apply_changes, find_by_name, get_entry_for_update
 
@@ -46,6 +47,25 @@ async def review_queue(
         .offset(offset)
     )
     return list((await session.exec(statement)).all()), total
+
+
+class Measured(Protocol):
+    """What the flags read: a proposal as typed (EntryInput) or as stored (Entry)."""
+
+    kind: str
+    funder: str | None
+    reporting_due_at: datetime | None
+    success_measures: str | None
+
+
+def measure_flags(entry: Measured) -> list[str]:
+    """What a moderator should look at before approving: a partnership is defined by its
+    measures, funder and reporting date (each missing one is a flag); a funder on an
+    alliance is one too. Flags do not stop an approval."""
+    if entry.kind != EntryKind.PARTNERSHIP:
+        return ["funder-on-alliance"] if entry.funder else []
+    fields = ("success_measures", "funder", "reporting_due_at")
+    return [f"missing-{field}" for field in fields if not getattr(entry, field)]
 
 
 def can_edit(entry: Entry, *, user_id: int, is_moderator: bool) -> bool:

@@ -173,3 +173,13 @@ async def test_the_reporting_milestone_comes_with_the_approval(session: AsyncSes
     )
     listed, _ = await milestones.list_milestones(session=session, guild_id=GUILD)
     assert [(m.entry_id, m.due_at) for m in listed] == [(entry.id, due + timedelta(days=1))]
+
+
+def test_measure_flags() -> None:
+    due = NOW + timedelta(days=90)
+    full = entry_input(kind="partnership", success_measures="m", funder="F", reporting_due_at=due)
+    assert proposals.measure_flags(full) == []
+    bare = entry_input(kind="partnership", success_measures="m")
+    assert proposals.measure_flags(bare) == ["missing-funder", "missing-reporting_due_at"]
+    assert proposals.measure_flags(entry_input(funder="F")) == ["funder-on-alliance"]
+    assert proposals.measure_flags(entry_input()) == []
