@@ -32,6 +32,22 @@ BRAND = 0x3366CC
 SUMMARY_LINE = 120
 
 
+# /partnership list's title per status: the statuses of several entries (plural in Spanish).
+LIST_TITLES = {
+    Status.PROPOSED: "list-title-proposed",
+    Status.ACTIVE: "list-title-active",
+    Status.COMPLETED: "list-title-completed",
+    Status.PAUSED: "list-title-paused",
+    Status.ARCHIVED: "list-title-archived",
+    Status.REJECTED: "list-title-rejected",
+}
+
+
+def list_title(locale: str, status: Status | None) -> str:
+    """The title of /partnership list: the living directory, or the entries of a status."""
+    return t(locale, LIST_TITLES[status] if status else "list-title-living")
+
+
 def label(locale: str, value: str) -> str:
     """A choice's name in the reader's language (kinds, areas, statuses, stewards)."""
     return t(locale, f"choice-{value}")

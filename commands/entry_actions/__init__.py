@@ -17,6 +17,7 @@ from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
+from bot.render.entries import label
 from commands.common import bot_of
 from commands.entry_actions.forms import open_edit
 from storage import schemas
@@ -73,7 +74,12 @@ async def open_reject(interaction: discord.Interaction, entry_id: int) -> None:
         entry = await entries.get_entry(entry_id, session=session, guild_id=guild_id)
     if entry.status != Status.PROPOSED:
         await interaction.response.send_message(
-            t(user_locale(interaction), "error-already-decided", entry.name, entry.status),
+            t(
+                user_locale(interaction),
+                "error-already-decided",
+                entry.name,
+                label(user_locale(interaction), entry.status),
+            ),
             ephemeral=True,
         )
         return

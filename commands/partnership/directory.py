@@ -146,9 +146,7 @@ async def list_command(interaction: discord.Interaction, status: str | None = No
     locale = user_locale(interaction)
     wanted = Status(status) if status else None
     database = bot_of(interaction).database
-    title = t(
-        locale, "list-title", render.label(locale, status) if status else t(locale, "list-all")
-    )
+    title = render.list_title(locale, wanted)
 
     async def load(offset: int) -> tuple[discord.Embed, int]:
         async with database.sessions() as session:

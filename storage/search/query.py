@@ -116,9 +116,13 @@ def clean(text: str, limit: int) -> str:
     return fold(text)[:limit].strip()
 
 
+# Typographic quotes mark a phrase as straight ones do («frases», “phrases”, „Phrasen“).
+_QUOTES = str.maketrans(dict.fromkeys("«»“”„", '"'))
+
+
 def parse(raw: str) -> Query:
     """Web-search syntax, read as PostgreSQL's websearch_to_tsquery reads it."""
-    text = clean(raw, QUERY_MAX)
+    text = clean(raw, QUERY_MAX).translate(_QUOTES)
     groups: list[list[Term]] = []
     excluded: list[Term] = []
     join_or, last_bare = False, False

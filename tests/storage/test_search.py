@@ -415,3 +415,8 @@ async def test_equal_ranks_come_in_a_stable_order(session: AsyncSession) -> None
         page = await search_entries("same", session=session, guild_id=GUILD, limit=5, offset=offset)
         pages += [e.id for e in page.entries]
     assert sorted(pages) == sorted(e.id for e in made)  # no entry twice, none left out
+
+
+def test_typographic_quotes_mark_phrases() -> None:
+    for typed in ("«open data»", "“open data”", '"open data"'):
+        assert search.parse(typed).groups == [[search.Term(("open", "data"))]]
