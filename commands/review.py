@@ -12,14 +12,17 @@ from bot.checks import guild_id_of, require_moderator
 from bot.i18n import t, user_locale
 from bot.render import proposals as render
 from bot.ui import Pager
-from commands.common import bot_of
+from commands.common import MODERATORS_ONLY, bot_of
 from commands.entry_actions import run_action
 from storage.models import Entry
 from storage.services import entries, proposals
 from storage.services.settings import get_settings
 
 review_group = app_commands.Group(
-    name="review", description="Review proposed entries (moderators)", guild_only=True
+    name="review",
+    description="Review proposed entries (moderators)",
+    guild_only=True,
+    extras=MODERATORS_ONLY,
 )
 
 

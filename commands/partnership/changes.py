@@ -13,7 +13,7 @@ from bot.i18n import t, user_locale
 from bot.render import proposals as render
 from bot.render.entries import label
 from bot.render.history import history_embed
-from commands.common import bot_of, choices, entry_autocomplete, read_due_at
+from commands.common import MODERATORS_ONLY, bot_of, choices, entry_autocomplete, read_due_at
 from commands.entry_actions import decide
 from commands.entry_actions.forms import open_edit
 from storage import schemas
@@ -121,7 +121,7 @@ async def _change_status(
     )
 
 
-@app_commands.command(name="status")
+@app_commands.command(name="status", extras=MODERATORS_ONLY)
 @app_commands.describe(entry="The entry to move", status="Its new status")
 @app_commands.autocomplete(entry=entry_autocomplete)
 @app_commands.choices(status=[c for c in choices(Status) if c.value != Status.REJECTED])
@@ -148,7 +148,7 @@ async def status(
     await _change_status(interaction, found.id, Status(status))
 
 
-@app_commands.command(name="model")
+@app_commands.command(name="model", extras=MODERATORS_ONLY)
 @app_commands.describe(
     entry="The entry", model="Whether it is a best-case example others can learn from"
 )

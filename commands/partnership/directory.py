@@ -12,7 +12,7 @@ from bot.i18n import t, user_locale
 from bot.render import entries as render
 from bot.render.proposals import guidelines_embed
 from bot.ui import send_list, send_paged
-from commands.common import bot_of, choices, entry_autocomplete
+from commands.common import MODERATORS_ONLY, bot_of, choices, entry_autocomplete
 from commands.entry_actions import support_button
 from commands.entry_actions.showing import entry_embed_of
 from storage import search, transfer, transfer_formats
@@ -162,7 +162,7 @@ async def list_command(interaction: discord.Interaction, status: str | None = No
     await send_list(interaction, load=load, per_page=PER_PAGE, locale=locale, empty=empty)
 
 
-@app_commands.command(name="export")
+@app_commands.command(name="export", extras=MODERATORS_ONLY)
 @app_commands.describe(format="File format: CSV, JSON or a MediaWiki table for Meta-Wiki")
 @app_commands.choices(
     format=[
