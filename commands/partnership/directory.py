@@ -177,7 +177,9 @@ async def export_command(interaction: discord.Interaction, format: str) -> None:
         require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = await transfer.export_entries(format, session=session, guild_id=guild_id)
-    name = transfer_formats.export_filename(format, guild_id, bot.clock.now())
+    # Named after the server (its id only if Discord did not tell its name) and the date.
+    server = interaction.guild.name if interaction.guild is not None else guild_id
+    name = transfer_formats.export_filename(format, server, bot.clock.now())
     file = discord.File(io.BytesIO(text.encode("utf-8")), filename=name)
     await interaction.followup.send(
         t(user_locale(interaction), "export-ready", format), file=file, ephemeral=True
