@@ -20,7 +20,7 @@ from storage.errors import NotAllowed
 from storage.models import Entry, EntryKind, Status
 from storage.schemas import EntryInput, EntryUpdate
 from storage.services import entries, proposals
-from storage.services.settings import get_settings
+from storage.services.settings import get_settings, remember_locale
 
 
 def entry_texts(entry: Entry) -> dict[str, str]:
@@ -240,6 +240,13 @@ class ConfirmResubmission(OwnedView):
                 session=session,
                 guild_id=guild_id,
                 actor_id=interaction.user.id,
+                now=now,
+            )
+            # The new decision is told to the proposer by DM, in their language.
+            await remember_locale(
+                session=session,
+                user_id=interaction.user.id,
+                locale=user_locale(interaction),
                 now=now,
             )
         self.stop()

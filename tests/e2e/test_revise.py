@@ -130,6 +130,16 @@ async def test_proposing_a_rejected_name_again_offers_its_revision_in_spanish(
     assert "vuelve a estar propuesta" in done.content
     entry = await stored(world, "Museo Abierto")
     assert entry.status == Status.PROPOSED and entry.links == ["https://example.org/museo"]
+    # The next decision is told in the language the proposer resubmitted in.
+    await reject(
+        world,
+        await world.double.wait_for_message(
+            world.review, lambda m: m.id != post.id and bool(m.embeds)
+        ),
+        "Falta el resumen",
+    )
+    dm = world.double.dm_messages(world.volunteer)[-1]
+    assert "no fue aprobada" in dm.content and "/asociaciones editar" in dm.content
 
 
 async def test_only_the_proposer_or_a_moderator_may_revise(world: World) -> None:
