@@ -76,7 +76,7 @@ def _csv_cell(value: Any) -> str:
 _WIKI_SPECIAL = re.compile(r"[&<>\[\]{}|!]|'{2,}|_{2,}|~{3,}|\n")
 
 
-def _wiki_cell(value: Any) -> str:
+def wiki_cell(value: Any) -> str:
     """Cell text that cannot break the table, or make links, templates, bold or signatures.
 
     Characters with a meaning in wikitext become HTML entities (shown as
@@ -108,7 +108,7 @@ def render(fmt: str, rows: list[dict[str, Any]]) -> str:
         lines += [f"! {name}" for name in COLUMNS]
         for row in rows:
             lines.append("|-")
-            lines += [f"| {_wiki_cell(row[name])}".rstrip() for name in COLUMNS]
+            lines += [f"| {wiki_cell(row[name])}".rstrip() for name in COLUMNS]
         lines.append("|}")
         return "\n".join(lines) + "\n"
     raise InvalidInput("format", "error-import-unknown-format", fmt)

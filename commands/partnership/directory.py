@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 
 from bot.checks import guild_id_of, require_moderator
-from bot.i18n import t, user_locale
+from bot.i18n import channel_locale, t, user_locale
 from bot.render import entries as render
+from bot.render.export import mediawiki_table
 from bot.render.proposals import guidelines_embed
 from bot.ui import send_list, send_paged
 from commands.common import MODERATORS_ONLY, bot_of, choices, entry_autocomplete
@@ -174,9 +175,15 @@ async def export_command(interaction: discord.Interaction, format: str) -> None:
     guild_id = guild_id_of(interaction)
     bot = bot_of(interaction)
     async with bot.database.sessions() as session:
-        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+        settings = await get_settings(session=session, guild_id=guild_id)
+        require_moderator(interaction, settings)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await transfer.export_entries(format, session=session, guild_id=guild_id)
+        if format == "wikitext":  # to paste on Meta-Wiki: for readers, in the guild's language
+            rows = await transfer.export_rows(session=session, guild_id=guild_id)
+            page_locale = channel_locale(settings.locale, bot.settings.default_locale)
+            text = mediawiki_table(rows, locale=page_locale)
+        else:
+            text = await transfer.export_entries(format, session=session, guild_id=guild_id)
     # Named after the server (its id only if Discord did not tell its name) and the date.
     server = interaction.guild.name if interaction.guild is not None else guild_id
     name = transfer_formats.export_filename(format, server, bot.clock.now())
