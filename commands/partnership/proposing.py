@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.checks import guild_id_of, is_moderator
+from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
@@ -61,14 +63,14 @@ class ProposalModal(discord.ui.Modal):
             # Proposing a rejected proposal's name again: revise that one, with this text.
             await offer_revision(interaction, existing, self.typed(), self.options)
             return
-        view = ConfirmProposal(owner_id=interaction.user.id, data=data, locale=self.locale)
-        content, embeds = render.confirmation(
-            data,
+        view = ConfirmProposal(
+            owner_id=interaction.user.id,
+            data=data,
+            locale=self.locale,
             similar=similar,
             settings=settings,
-            locale=self.locale,
-            flags=proposals.measure_flags(data),
         )
+        content, embeds = view.preview()
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
@@ -83,15 +85,38 @@ def _revisable(entry: Entry, interaction: discord.Interaction, settings: GuildSe
 
 
 class ConfirmProposal(View):
-    """Confirm (the entry follows the guidelines) or cancel, after seeing look-alikes."""
+    """Confirm (the entry follows the guidelines) or cancel, after seeing look-alikes; a
+    partnership may add its funder and reporting date here (a second form)."""
 
-    def __init__(self, *, owner_id: int, data: EntryInput, locale: str) -> None:
+    def __init__(
+        self,
+        *,
+        owner_id: int,
+        data: EntryInput,
+        locale: str,
+        similar: Sequence[Entry],
+        settings: GuildSettings,
+    ) -> None:
         super().__init__(timeout=CONFIRM_TIMEOUT)
         self.owner_id = owner_id
         self.data = data
         self.locale = locale
+        self.similar = similar
+        self.settings = settings
         self.confirm.label = t(locale, "propose-confirm")
         self.cancel.label = t(locale, "propose-cancel")
+        self.measures.label = t(locale, "propose-add-measures")
+        if data.kind != EntryKind.PARTNERSHIP:
+            self.remove_item(self.measures)
+
+    def preview(self) -> tuple[str, list[discord.Embed]]:
+        return render.confirmation(
+            self.data,
+            similar=self.similar,
+            settings=self.settings,
+            locale=self.locale,
+            flags=proposals.measure_flags(self.data),
+        )
 
     @discord.ui.button(style=discord.ButtonStyle.success)
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -122,6 +147,37 @@ class ConfirmProposal(View):
         await interaction.response.edit_message(
             content=t(self.locale, "propose-cancelled"), embeds=[], view=None
         )
+
+    @discord.ui.button(style=discord.ButtonStyle.primary)
+    async def measures(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(MeasuresModal(self))
+
+
+class MeasuresModal(discord.ui.Modal):
+    """A partnership's funder and reporting date, asked before confirming; the preview
+    then shows them (and drops the flags they answer)."""
+
+    def __init__(self, proposal: ConfirmProposal) -> None:
+        locale = proposal.locale
+        super().__init__(title=t(locale, "propose-measures-title"), timeout=CONFIRM_TIMEOUT)
+        self.proposal = proposal
+        self.funder = render.text_input(
+            locale, "funder", schemas.FUNDER_MAX, required=False, default=proposal.data.funder
+        )
+        self.reporting = render.text_input(locale, "reporting_due_at", 100, required=False)
+        self.add_item(self.funder)
+        self.add_item(self.reporting)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        data = self.proposal.data
+        due = await read_due_at(interaction, self.reporting.value) or data.reporting_due_at
+        changed = {"funder": self.funder.value or None, "reporting_due_at": due}
+        self.proposal.data = EntryInput.parse(**(data.model_dump() | changed))
+        content, embeds = self.proposal.preview()
+        await interaction.response.edit_message(content=content, embeds=embeds, view=self.proposal)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report(interaction, error)
 
 
 @app_commands.command(name="propose")

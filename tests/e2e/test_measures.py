@@ -57,3 +57,24 @@ async def test_the_reporting_milestone_comes_with_the_approval(world: World) -> 
     await approve.response()
     (milestone,) = await reporting()
     assert milestone.source == "reporting" and milestone.due_at.year == 2099
+
+
+async def test_a_second_form_adds_funder_and_date_before_confirming(world: World) -> None:
+    values = {**PROPOSAL, "Success measures": "Two exhibitions"}
+    preview, confirm = await confirmation(world, values, kind="partnership")
+    add = next(
+        c["custom_id"]
+        for c in preview.components[0]["components"]
+        if c["label"] == "Add funder and report date"
+    )
+    opened = await world.double.click(world.volunteer, preview, add)
+    assert (await opened.response()).type == 9
+    filled = {"Funder": "A foundation", "Report due": "2099-03-01"}
+    submitted = await world.double.submit_modal(world.volunteer, opened, filled)
+    await submitted.response()
+    shown = json.dumps(preview.embeds, ensure_ascii=False)  # the preview, updated in place
+    assert "A foundation" in shown and "To check before approving" not in shown
+    done = await world.double.click(world.volunteer, preview, confirm)
+    await done.response()
+    entry = await eventually(lambda: recorded(world))  # posted for review, and recorded
+    assert entry.funder == "A foundation" and entry.reporting_due_at.year == 2099
