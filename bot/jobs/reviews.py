@@ -23,7 +23,8 @@ from bot.jobs.sender import ChannelGone, Sender
 from bot.render import proposals as render
 from storage.db import Database
 from storage.models import Entry, GuildSettings, Status
-from storage.services import entries, proposals
+from storage.services import proposals
+from storage.services import support as support_service
 from storage.services.settings import get_settings, remembered_locale
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class ReviewJobs:
 
     async def _post_payload(self, entry: Entry, settings: GuildSettings) -> dict:
         async with self.database.sessions() as session:
-            supporters = await entries.supporters(
+            supporters = await support_service.supporters(
                 session=session, guild_id=entry.guild_id, entry_id=entry.id
             )
         locale = channel_locale(settings.locale, self.default_locale)

@@ -23,6 +23,7 @@ from commands.entry_actions.forms import open_edit
 from storage import schemas
 from storage.models import Entry, Status
 from storage.services import entries, proposals
+from storage.services import support as support_service
 from storage.services.settings import get_settings
 
 
@@ -91,7 +92,7 @@ async def support(interaction: discord.Interaction, entry_id: int) -> None:
     bot = bot_of(interaction)
     guild_id = guild_id_of(interaction)
     async with bot.database.transaction() as session:
-        entry, supporting = await entries.toggle_support(
+        entry, supporting = await support_service.toggle_support(
             entry_id, session=session, guild_id=guild_id, user_id=interaction.user.id
         )
     key = "review-supported" if supporting else "review-unsupported"

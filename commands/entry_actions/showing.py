@@ -7,7 +7,8 @@ import discord
 from bot.render import entries as render
 from commands.common import bot_of
 from storage.models import Entry
-from storage.services import entries, milestones
+from storage.services import milestones
+from storage.services import support as support_service
 
 
 async def entry_embed_of(
@@ -15,7 +16,7 @@ async def entry_embed_of(
 ) -> discord.Embed:
     assert entry.id is not None
     async with bot_of(interaction).database.sessions() as session:
-        supporters = await entries.supporters(
+        supporters = await support_service.supporters(
             session=session, guild_id=entry.guild_id, entry_id=entry.id
         )
         entry_milestones, _ = await milestones.list_milestones(

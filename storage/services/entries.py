@@ -20,7 +20,7 @@ from storage.errors import (
     NotFound,
     Unchanged,
 )
-from storage.models import Entry, Status, Support
+from storage.models import Entry, Status
 from storage.schemas import OUTCOMES_MAX, REASON_MAX, EntryInput, EntryUpdate
 from storage.search.query import LIVING
 from storage.services import audit, milestones
@@ -349,40 +349,6 @@ async def set_model(
     return await apply_changes(
         entry, {"is_model": is_model}, session=session, actor_id=actor_id, action="model"
     )
-
-
-async def toggle_support(
-    entry_id: int, *, session: AsyncSession, guild_id: int, user_id: int
-) -> tuple[Entry, bool]:
-    """Support an entry, or withdraw support given before. Returns (entry, now_supporting)."""
-    entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
-    existing = await session.get(Support, (entry_id, user_id))
-    if existing is not None:
-        await session.delete(existing)
-        supporting = False
-    else:
-        session.add(Support(entry_id=entry_id, user_id=user_id, guild_id=guild_id))
-        supporting = True
-    await session.flush()
-    count = (
-        await session.exec(
-            select(func.count()).select_from(Support).where(Support.entry_id == entry_id)
-        )
-    ).one()
-    await session.exec(
-        sa.update(Entry).where(col(Entry.id) == entry_id).values(support_count=count)
-    )
-    await session.refresh(entry)
-    return entry, supporting
-
-
-async def supporters(*, session: AsyncSession, guild_id: int, entry_id: int) -> list[int]:
-    statement = (
-        select(Support.user_id)
-        .where(Support.guild_id == guild_id, Support.entry_id == entry_id)
-        .order_by(col(Support.created_at))
-    )
-    return list((await session.exec(statement)).all())
 
 
 async def delete_entry(

@@ -21,6 +21,7 @@ from storage.errors import (
 from storage.models import Status
 from storage.schemas import EntryInput, EntryUpdate
 from storage.services import audit, entries
+from storage.services import support as support_service
 from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
 
 
@@ -197,14 +198,19 @@ async def test_status_transitions(session: AsyncSession) -> None:
 
 async def test_support_toggles(session: AsyncSession) -> None:
     entry = await entries.create_entry(entry_input(), session=session, guild_id=GUILD, actor_id=1)
-    entry, supporting = await entries.toggle_support(
+    entry, supporting = await support_service.toggle_support(
         entry.id, session=session, guild_id=GUILD, user_id=5
     )
     assert supporting and entry.support_count == 1
-    entry, _ = await entries.toggle_support(entry.id, session=session, guild_id=GUILD, user_id=6)
+    entry, _ = await support_service.toggle_support(
+        entry.id, session=session, guild_id=GUILD, user_id=6
+    )
     assert entry.support_count == 2
-    assert await entries.supporters(session=session, guild_id=GUILD, entry_id=entry.id) == [5, 6]
-    entry, supporting = await entries.toggle_support(
+    assert await support_service.supporters(session=session, guild_id=GUILD, entry_id=entry.id) == [
+        5,
+        6,
+    ]
+    entry, supporting = await support_service.toggle_support(
         entry.id, session=session, guild_id=GUILD, user_id=5
     )
     assert not supporting and entry.support_count == 1

@@ -11,6 +11,7 @@ from storage.errors import DuplicateName, InvalidTransition
 from storage.models import Entry, Status
 from storage.schemas import EntryUpdate
 from storage.services import audit, entries, milestones, proposals, settings
+from storage.services import support as support_service
 from tests.support.factories import GUILD, MODERATOR, OTHER_GUILD, VOLUNTEER, entry_input
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -75,7 +76,9 @@ async def test_untold_decisions_until_marked_told(session: AsyncSession) -> None
 
 async def rejected(session: AsyncSession, name: str = "Museo Abierto") -> Entry:
     entry = await proposal(session, name, age=timedelta(days=3))
-    await entries.toggle_support(entry.id, session=session, guild_id=GUILD, user_id=MODERATOR)
+    await support_service.toggle_support(
+        entry.id, session=session, guild_id=GUILD, user_id=MODERATOR
+    )
     return await entries.decide(
         entry.id,
         approve=False,
