@@ -20,6 +20,7 @@ from bot.errors import database_unreachable
 from bot.i18n import channel_locale, person_locale
 from bot.jobs import REVIEWS
 from bot.jobs.sender import ChannelGone, Sender
+from bot.jobs.threads import DiscussionThreads
 from bot.render import proposals as render
 from storage.db import Database
 from storage.models import Entry, GuildSettings, Status
@@ -54,6 +55,7 @@ class ReviewJobs:
         self.database = database
         self.sender = sender
         self.default_locale = default_locale
+        self.threads = DiscussionThreads(database, sender, default_locale=default_locale)
 
     async def run_due(self, now: datetime) -> datetime | None:
         ready = now - proposals.POST_GRACE
@@ -129,6 +131,13 @@ class ReviewJobs:
         # try's, which the nonce brought back) may still show the buttons enabled.
         if posted.status != Status.PROPOSED:
             await self.refresh(posted, settings)
+            return
+        try:
+            await self.threads.open(
+                posted, settings, nonce=await self._nonce(f"th-{entry.id}", entry)
+            )
+        except DISCORD_FAILURES as exc:
+            log.warning("could not open the thread of entry %s: %r", entry.id, exc)
 
     async def tell_decision(
         self, entry: Entry, *, now: datetime, settings: GuildSettings | None = None
@@ -138,6 +147,11 @@ class ReviewJobs:
         settings = settings or await self._settings(entry.guild_id)
         await self.refresh(entry, settings)
         await self._notify_proposer(entry, settings)
+        nonce = await self._nonce(f"td{entry.id}-{entry.status[:2]}", entry)
+        try:
+            await self.threads.close(entry, settings, nonce=nonce)
+        except DISCORD_FAILURES as exc:
+            log.warning("could not close the thread of entry %s: %r", entry.id, exc)
         assert entry.id is not None
         async with self.database.transaction() as session:
             await proposals.mark_decision_told(

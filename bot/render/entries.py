@@ -148,6 +148,8 @@ def entry_embed(
     _field(embed, locale, "field-outcomes", user_text(entry.outcomes, FIELD_VALUE), inline=False)
     _field(embed, locale, "field-lessons", user_text(entry.lessons, FIELD_VALUE), inline=False)
     _field(embed, locale, "field-links", "\n".join(f"<{link}>" for link in entry.links), False)
+    if entry.thread_id:
+        _field(embed, locale, "field-discussion", f"<#{entry.thread_id}>")
     support = t(locale, "entry-support-count", entry.support_count)
     if supporters:
         shown = " ".join(f"<@{user_id}>" for user_id in supporters[:20])
@@ -185,6 +187,7 @@ def settings_embed(settings: GuildSettings, *, locale: str) -> discord.Embed:
     _field(embed, locale, "field-moderator_role", role(settings.moderator_role_id))
     _field(embed, locale, "field-coordinator_role", role(settings.coordinator_role_id))
     _field(embed, locale, "field-review_channel", channel(settings.review_channel_id))
+    _field(embed, locale, "field-proposals_channel", channel(settings.proposals_channel_id))
     _field(embed, locale, "field-reminder_channel", channel(settings.reminder_channel_id))
     _field(
         embed, locale, "field-timezone", settings.timezone or t(locale, "settings-default-timezone")

@@ -227,3 +227,35 @@ def revision_offer(entry: Entry, locale: str) -> str:
         one_line(entry.name, 100),
         user_text(entry.rejection_reason, 1500) or "—",
     )
+
+
+def discussion_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> dict[str, Any]:
+    """The proposal in the proposals channel, whose thread is its discussion: its embed and
+    its Support button (the review post's, working from here too)."""
+    assert entry.id is not None
+    embed = entry_embed(entry, supporters=supporters, milestones=[], locale=locale)
+    button = {
+        "type": discord.ComponentType.button.value,
+        "style": REVIEW_BUTTON_STYLES[SUPPORT_ACTION].value,
+        "label": support_label(entry, locale),
+        "custom_id": review_button_id(SUPPORT_ACTION, entry.id),
+    }
+    return {
+        "content": t(locale, "thread-intro", one_line(entry.name, 100)),
+        "embeds": [discord.Embed.from_dict(fit_total(embed.to_dict())).to_dict()],
+        "components": [{"type": discord.ComponentType.action_row.value, "components": [button]}],
+    }
+
+
+def thread_decision(entry: Entry, locale: str) -> dict[str, Any]:
+    """The decision, posted in the proposal's discussion thread before it is locked."""
+    name = one_line(entry.name, 100)
+    if entry.status == Status.REJECTED:
+        reason = user_text(entry.rejection_reason, 1500)
+        return {"content": t(locale, "thread-decision-rejected", name, reason)}
+    return {"content": t(locale, "thread-decision-approved", name)}
+
+
+def thread_refused(entry: Entry, channel_id: int, locale: str) -> dict[str, Any]:
+    """To the moderators, in the review channel: no thread could be opened."""
+    return {"content": t(locale, "thread-refused", one_line(entry.name, 100), f"<#{channel_id}>")}

@@ -85,6 +85,7 @@ _UNDECIDED = {
     "decision_told_at": None,
     "review_channel_id": None,
     "review_message_id": None,
+    "thread_id": None,  # a new round, a new discussion thread
 }
 
 
@@ -146,6 +147,17 @@ async def record_review_message(
     entry.review_message_id = message_id
     session.add(entry)
     return entry
+
+
+async def record_thread(
+    entry_id: int, *, session: AsyncSession, guild_id: int, thread_id: int
+) -> None:
+    """Remember the proposal's discussion thread, to post its decision there."""
+    await session.exec(
+        sa.update(Entry)
+        .where(col(Entry.id) == entry_id, col(Entry.guild_id) == guild_id)
+        .values(thread_id=thread_id)
+    )
 
 
 async def unposted_proposals(
