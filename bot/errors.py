@@ -19,7 +19,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.checks import NotInGuild, NotModerator
 from bot.i18n import t, user_locale
 from bot.ops import metrics
-from storage.errors import DomainError, InvalidInput, TryAgainLater
+from bot.render.entries import label
+from bot.render.text import one_line
+from storage.errors import Ambiguous, DomainError, InvalidInput, TryAgainLater
+from storage.models import Status
 from storage.transfer import ImportRowError
 
 log = logging.getLogger(__name__)
@@ -56,11 +59,17 @@ def describe(error: BaseException, locale: str) -> str | None:
     """The user-facing text for a known error, or None for a bug."""
     if isinstance(error, ImportRowError):
         return error.render(lambda key, *params: t(locale, key, *params))
+    if isinstance(error, Ambiguous):
+        name, matches = error.params
+        lines = "\n".join(f"- `#{id_}` {one_line(match, 100)}" for id_, match in matches)
+        return t(locale, error.key, one_line(str(name), 100)) + "\n" + lines
     if isinstance(error, InvalidInput):
         field = t(locale, f"field-{error.field}")
         return t(locale, error.key, field, *error.params[1:])
     if isinstance(error, DomainError):
-        return t(locale, error.key, *error.params)
+        # A status is named by its label in the reader's language ("propuesta", not "proposed").
+        params = [label(locale, p) if isinstance(p, Status) else p for p in error.params]
+        return t(locale, error.key, *params)
     if isinstance(error, NotModerator):
         return t(locale, "error-not-moderator")
     if isinstance(error, NotInGuild):

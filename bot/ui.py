@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
@@ -100,14 +100,21 @@ async def send_paged(
     per_page: int,
     load: PageLoader,
     locale: str,
+    extra: Sequence[discord.ui.Item] = (),
 ) -> None:
-    """Answer with the first page, and Previous/Next only when there is more than one."""
+    """Answer with the first page, and Previous/Next only when there is more than one;
+    `extra`: items under it (lasting ones, whoever presses them)."""
     if total <= per_page:
-        await interaction.response.send_message(embed=embed)
+        view = discord.ui.View(timeout=None) if extra else None
+        for item in extra:
+            view.add_item(item)  # type: ignore[union-attr]
+        await interaction.response.send_message(embed=embed, **({"view": view} if view else {}))
         return
     pager = Pager(
         owner_id=interaction.user.id, locale=locale, load=load, total=total, per_page=per_page
     )
+    for item in extra:
+        pager.add_item(item)
     await interaction.response.send_message(embed=embed, view=pager)
     pager.answered = interaction
 

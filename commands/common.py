@@ -25,6 +25,10 @@ from storage.dates import read_due as read_due_phrase
 from storage.services import reminders
 from storage.services.settings import effective_timezone, timezone_names
 
+# A command's (or group's) `extras` when only moderators may use it: /help lists it only
+# to them (the moderator role is ours: Discord's default_permissions cannot name it).
+MODERATORS_ONLY = {"moderators": True}
+
 # For answers that show user text or name coordinators: nobody is pinged by them.
 NO_PINGS = discord.AllowedMentions.none()
 

@@ -12,14 +12,18 @@ from bot.checks import guild_id_of, require_moderator
 from bot.i18n import t, user_locale
 from bot.render import proposals as render
 from bot.ui import Pager
-from commands.common import bot_of
+from commands.common import MODERATORS_ONLY, bot_of
 from commands.entry_actions import run_action
 from storage.models import Entry
-from storage.services import entries, proposals
+from storage.services import proposals
+from storage.services import support as support_service
 from storage.services.settings import get_settings
 
 review_group = app_commands.Group(
-    name="review", description="Review proposed entries (moderators)", guild_only=True
+    name="review",
+    description="Review proposed entries (moderators)",
+    guild_only=True,
+    extras=MODERATORS_ONLY,
 )
 
 
@@ -38,7 +42,9 @@ async def queue(interaction: discord.Interaction) -> None:
                 session=session, guild_id=guild_id, limit=1, offset=offset
             )
             supporters = (
-                await entries.supporters(session=session, guild_id=guild_id, entry_id=page[0].id)
+                await support_service.supporters(
+                    session=session, guild_id=guild_id, entry_id=page[0].id
+                )
                 if page
                 else []
             )

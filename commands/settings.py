@@ -81,6 +81,13 @@ async def review_channel(interaction: discord.Interaction, channel: discord.Text
     await _update(interaction, review_channel_id=channel.id)
 
 
+@settings_group.command(name="proposals-channel")
+@app_commands.describe(channel="Where each proposal gets a public discussion thread")
+async def proposals_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    """Choose the channel where each proposal gets a public discussion thread."""
+    await _update(interaction, proposals_channel_id=channel.id)
+
+
 @settings_group.command(name="reminder-channel")
 @app_commands.describe(channel="Where coordinators are reminded of milestones")
 async def reminder_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:

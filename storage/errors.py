@@ -21,6 +21,13 @@ class NotFound(DomainError):
     key = "error-not-found"
 
 
+class Ambiguous(DomainError):
+    """A name typed in full matched no entry exactly; params: the name, then the entries
+    it may mean, as (id, name) pairs."""
+
+    key = "error-ambiguous"
+
+
 class DuplicateName(DomainError):
     key = "error-duplicate-name"
 
@@ -45,6 +52,12 @@ class AlreadyDecided(DomainError):
 
 class InvalidTransition(DomainError):
     key = "error-invalid-transition"
+
+
+class Unchanged(DomainError):
+    """Asked for what already is ("already paused"): nothing was written or audited."""
+
+    key = "error-unchanged"
 
 
 class TryAgainLater(DomainError):

@@ -80,6 +80,8 @@ class GuildSettings(SQLModel, table=True):
     coordinator_role_id: int | None = _snowflake()
     review_channel_id: int | None = _snowflake()
     reminder_channel_id: int | None = _snowflake()
+    # Where each proposal gets a public discussion thread (none: no threads).
+    proposals_channel_id: int | None = _snowflake()
     timezone: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=8)
     guidelines_text: str | None = Field(default=None, sa_type=sa.Text)
@@ -162,6 +164,8 @@ class Entry(SQLModel, table=True):
     decision_told_at: datetime | None = _utc_column()
     review_channel_id: int | None = _snowflake()
     review_message_id: int | None = _snowflake()
+    # The proposal's public discussion thread (in the guild's proposals channel).
+    thread_id: int | None = _snowflake()
     support_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

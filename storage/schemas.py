@@ -48,17 +48,33 @@ def _clean(value: str | None) -> str | None:
     return value.strip() or None
 
 
+def _is_link(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and len(text) <= LINK_MAX
+
+
 def clean_links(value: Any) -> list[str]:
+    """Links as typed in a form (one per line, or several on a line between spaces) or as
+    a list; a refusal names the line, and shows it whole ("not a link at all")."""
     if value is None or value == "":
         return []
-    items = value.split() if isinstance(value, str) else list(value)
-    links = [str(item).strip() for item in items if str(item).strip()]
+    links: list[str] = []
+    if isinstance(value, str):
+        lines = value.splitlines()
+        for number, line in enumerate(lines, start=1):
+            words = line.split()
+            if not all(map(_is_link, words)):
+                if len(lines) == 1:
+                    raise InvalidInput("links", "error-bad-link", line.strip()[:80])
+                raise InvalidInput("links", "error-bad-link-line", number, line.strip()[:80])
+            links += words
+    else:
+        links = [str(item).strip() for item in value if str(item).strip()]
+        for link in links:
+            if not _is_link(link):
+                raise InvalidInput("links", "error-bad-link", link[:80])
     if len(links) > LINKS_MAX:
         raise InvalidInput("links", "error-too-many-links", LINKS_MAX)
-    for link in links:
-        parts = urlsplit(link)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > LINK_MAX:
-            raise InvalidInput("links", "error-bad-link", link[:80])
     return links
 
 

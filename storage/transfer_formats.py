@@ -80,7 +80,7 @@ def _csv_cell(value: Any) -> str:
 _WIKI_SPECIAL = re.compile(r"[&<>\[\]{}|!]|'{2,}|_{2,}|~{3,}|\n")
 
 
-def _wiki_cell(value: Any) -> str:
+def wiki_cell(value: Any) -> str:
     """Cell text that cannot break the table, or make links, templates, bold or signatures.
 
     Characters with a meaning in wikitext become HTML entities (shown as
@@ -135,7 +135,7 @@ def row_text(fmt: str, row: dict[str, Any], index: int) -> str:
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerow([_csv_cell(row[name]) for name in COLUMNS])
         return out.getvalue()
-    return "|-\n" + "".join(f"| {_wiki_cell(row[name])}".rstrip() + "\n" for name in COLUMNS)
+    return "|-\n" + "".join(f"| {wiki_cell(row[name])}".rstrip() + "\n" for name in COLUMNS)
 
 
 def tail(fmt: str, count: int) -> str:

@@ -6,7 +6,7 @@
 - `bot.double`, the Discord double, imports nothing else of ours;
 - of `bot`, only the composition root (`bot.app`) imports `commands`;
 - no command module imports another group's: what several share is in
-  `commands.common` and `commands.entry_actions`, which import no group;
+  `commands.common` and the `commands.entry_actions` package, which import no group;
 - nothing the bot ships imports `tests` or `bench`.
 """
 
@@ -119,9 +119,19 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+def _shared(module: str) -> bool:
+    """A shared commands module: one of SHARED_COMMAND_MODULES, or inside one's package."""
+    return (
+        any(
+            module == m or module.startswith(f"{m}.") for m in SHARED_COMMAND_MODULES - {"commands"}
+        )
+        or module == "commands"
+    )
+
+
 def _group(module: str) -> str | None:
     """The slash-command group a commands module belongs to (None: shared)."""
-    if module in SHARED_COMMAND_MODULES or not module.startswith("commands."):
+    if _shared(module) or not module.startswith("commands."):
         return None
     return module.split(".")[1]
 
@@ -182,7 +192,7 @@ def test_no_command_module_imports_another_group() -> None:
         (module, target)
         for module, target in _edges(
             lambda m: m.startswith("commands."),
-            lambda t: t.startswith("commands.") and t not in SHARED_COMMAND_MODULES,
+            lambda t: t.startswith("commands.") and not _shared(t),
         )
         if _group(module) != _group(target)
     }

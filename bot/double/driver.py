@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.double import ids, rest, rest_interactions, rest_messages
+from bot.double import ids, rest, rest_interactions, rest_messages, rest_threads
 from bot.double.actions import Actions
 from bot.double.commands import CommandRegistry
 from bot.double.errors import Violation
@@ -94,7 +94,12 @@ class DiscordDouble(Actions):
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        routes = [*rest.routes.specs, *rest_messages.routes.specs, *rest_interactions.routes.specs]
+        routes = [
+            *rest.routes.specs,
+            *rest_messages.routes.specs,
+            *rest_interactions.routes.specs,
+            *rest_threads.routes.specs,
+        ]
         self._runner = web.AppRunner(build_app(self, routes), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -180,6 +185,16 @@ class DiscordDouble(Actions):
     def restore_send(self, channel: Channel) -> None:
         assert channel.guild is not None
         channel.guild.set_overwrite(channel, channel.guild.me)
+
+    def deny_bot(self, channel: Channel, permissions: int) -> None:
+        """Deny the bot these permissions in the channel (restore_send lifts it)."""
+        assert channel.guild is not None
+        channel.guild.set_overwrite(channel, channel.guild.me, deny=permissions)
+
+    def threads(self, channel: Channel) -> list[Channel]:
+        """The threads started in the channel, oldest first."""
+        assert channel.guild is not None
+        return [c for c in channel.guild.channels.values() if c.parent is channel]
 
     def close_dms(self, user: User | Member) -> None:
         """The user accepts no DMs from the bot: posting there gets 403 / 50007."""

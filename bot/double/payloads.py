@@ -90,6 +90,8 @@ class Payloads:
                 "recipients": [self.user(channel.recipient)],
             }
         assert channel.guild is not None
+        if channel.parent is not None:
+            return self.thread(channel)
         return {
             "id": str(channel.id),
             "type": channel.type,
@@ -106,6 +108,29 @@ class Payloads:
             "rate_limit_per_user": 0,
             "parent_id": None,
             "flags": 0,
+        }
+
+    def thread(self, thread: Channel) -> dict[str, Any]:
+        assert thread.guild is not None and thread.parent is not None
+        return {
+            "id": str(thread.id),
+            "type": thread.type,
+            "guild_id": str(thread.guild.id),
+            "parent_id": str(thread.parent.id),
+            "owner_id": str(thread.owner_id),
+            "name": thread.name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": thread.archived,
+                "auto_archive_duration": 10080,
+                "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                "locked": thread.locked,
+            },
         }
 
     def guild(self, guild: Guild) -> dict[str, Any]:

@@ -73,10 +73,16 @@ def _message_in(double: DiscordDouble, req: ApiRequest, channel: Channel) -> Mes
 async def create_message(double: DiscordDouble, req: ApiRequest) -> Any:
     channel = channel_for(double, req)
     body = checked_message(req.body, req.uploads, creating=True)
-    needed = P.SEND_MESSAGES | (P.ATTACH_FILES if req.uploads else 0)
+    thread = channel.parent is not None
+    needed = P.SEND_MESSAGES_IN_THREADS if thread else P.SEND_MESSAGES
+    needed |= P.ATTACH_FILES if req.uploads else 0
     if body.get("message_reference"):
         needed |= P.READ_MESSAGE_HISTORY
     _require(double, channel, needed)
+    if thread and channel.locked:
+        _require(double, channel, P.MANAGE_THREADS)
+    if thread and channel.archived:
+        channel.archived = False  # a message to an archived thread (not locked) reopens it
     if channel.type == DM:
         recipient = channel.recipient
         assert recipient is not None

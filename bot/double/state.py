@@ -39,6 +39,8 @@ class P:
     USE_EXTERNAL_EMOJIS = 1 << 18
     CHANGE_NICKNAME = 1 << 26
     USE_APPLICATION_COMMANDS = 1 << 31
+    MANAGE_THREADS = 1 << 34
+    CREATE_PUBLIC_THREADS = 1 << 35
     SEND_MESSAGES_IN_THREADS = 1 << 38
     ALL = discord.Permissions.all().value
 
@@ -55,6 +57,7 @@ DEFAULT_EVERYONE = (
     | P.USE_EXTERNAL_EMOJIS
     | P.CHANGE_NICKNAME
     | P.USE_APPLICATION_COMMANDS
+    | P.CREATE_PUBLIC_THREADS
     | P.SEND_MESSAGES_IN_THREADS
 )
 # What anyone may do in a DM.
@@ -70,9 +73,11 @@ DM_PERMISSIONS = (
 )
 # The bot's managed role. MENTION_EVERYONE is included on purpose: with it, a message
 # sent without allowed_mentions really pings @everyone, the worst case tests must see.
-DEFAULT_BOT_PERMISSIONS = DEFAULT_EVERYONE | P.MENTION_EVERYONE | P.MANAGE_MESSAGES
+DEFAULT_BOT_PERMISSIONS = (
+    DEFAULT_EVERYONE | P.MENTION_EVERYONE | P.MANAGE_MESSAGES | P.MANAGE_THREADS
+)
 
-GUILD_TEXT, DM = 0, 1
+GUILD_TEXT, DM, PUBLIC_THREAD = 0, 1, 11
 Permissions = int | discord.Permissions
 
 
@@ -158,6 +163,11 @@ class Channel:
     recipient: User | None = None  # DM channels
     overwrites: dict[int, Overwrite] = field(default_factory=dict)
     deleted: bool = False
+    # Threads: the channel they are in (their permissions are its), and their state.
+    parent: Channel | None = None
+    owner_id: int | None = None
+    archived: bool = False
+    locked: bool = False
 
     @property
     def mention(self) -> str:
@@ -193,6 +203,8 @@ class Member:
         value = self.base_permissions()
         if channel is None or value & P.ADMINISTRATOR:
             return value
+        if channel.parent is not None:  # a thread has its channel's permissions
+            channel = channel.parent
         overwrites = channel.overwrites
         if everyone := overwrites.get(self.guild.id):
             value = (value & ~everyone.deny) | everyone.allow

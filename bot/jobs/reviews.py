@@ -20,10 +20,12 @@ from bot.errors import database_unreachable
 from bot.i18n import channel_locale, person_locale
 from bot.jobs import REVIEWS
 from bot.jobs.sender import ChannelGone, Sender
+from bot.jobs.threads import DiscussionThreads
 from bot.render import proposals as render
 from storage.db import Database
 from storage.models import Entry, GuildSettings, Status
-from storage.services import entries, proposals
+from storage.services import proposals
+from storage.services import support as support_service
 from storage.services.settings import get_settings, remembered_locale
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class ReviewJobs:
         self.database = database
         self.sender = sender
         self.default_locale = default_locale
+        self.threads = DiscussionThreads(database, sender, default_locale=default_locale)
 
     async def run_due(self, now: datetime) -> datetime | None:
         ready = now - proposals.POST_GRACE
@@ -60,14 +63,15 @@ class ReviewJobs:
             unposted = await proposals.unposted_proposals(session=session, now=now)
             untold = await proposals.untold_decisions(session=session, now=now)
         for entry in unposted:
-            if entry.created_at <= ready:
+            if proposals.submitted_at(entry) <= ready:
                 log.info("posting proposal %s for review, late", entry.id)
                 await self.post(entry)
         for entry in untold:
             if entry.decided_at is not None and entry.decided_at <= ready:
                 log.info("telling the decision on entry %s, late", entry.id)
                 await self.tell_decision(entry, now=now)
-        waiting = [e.created_at for e in unposted if e.created_at > ready]
+        waiting = [proposals.submitted_at(e) for e in unposted]
+        waiting = [moment for moment in waiting if moment > ready]
         waiting += [e.decided_at for e in untold if e.decided_at and e.decided_at > ready]
         return min(waiting) + proposals.POST_GRACE if waiting else None
 
@@ -75,27 +79,38 @@ class ReviewJobs:
         async with self.database.sessions() as session:
             return await get_settings(session=session, guild_id=guild_id)
 
+    async def _nonce(self, base: str, entry: Entry) -> str:
+        """A message's nonce: one per entry and kind of message, and per round of review
+        (a resubmitted proposal's post and decision are new messages)."""
+        assert entry.id is not None
+        async with self.database.sessions() as session:
+            round_ = await proposals.submission_number(
+                entry.id, session=session, guild_id=entry.guild_id
+            )
+        return base + (f"-{round_}" if round_ else "")
+
     async def _post_payload(self, entry: Entry, settings: GuildSettings) -> dict:
         async with self.database.sessions() as session:
-            supporters = await entries.supporters(
+            supporters = await support_service.supporters(
                 session=session, guild_id=entry.guild_id, entry_id=entry.id
             )
         locale = channel_locale(settings.locale, self.default_locale)
-        return render.review_post(entry, supporters=supporters, locale=locale)
+        flags = proposals.measure_flags(entry)
+        return render.review_post(entry, supporters=supporters, locale=locale, flags=flags)
 
     async def post(self, entry: Entry) -> None:
         """Post a new proposal to the review channel, if the guild has one.
 
-        With a nonce per entry: resent after a Discord 5xx, it is still posted once.
+        With a nonce per entry and round: resent after a Discord 5xx, it is still posted
+        once; resubmitted, it is posted anew.
         """
         settings = await self._settings(entry.guild_id)
         if settings.review_channel_id is None:
             return
         payload = await self._post_payload(entry, settings)
+        nonce = await self._nonce(f"rv-{entry.id}", entry)
         try:
-            sent = await self.sender.send(
-                settings.review_channel_id, payload, nonce=f"rv-{entry.id}"
-            )
+            sent = await self.sender.send(settings.review_channel_id, payload, nonce=nonce)
         except (ChannelGone, *DISCORD_FAILURES) as exc:
             log.warning(
                 "could not post proposal %s to review channel %s: %r",
@@ -116,6 +131,13 @@ class ReviewJobs:
         # try's, which the nonce brought back) may still show the buttons enabled.
         if posted.status != Status.PROPOSED:
             await self.refresh(posted, settings)
+            return
+        try:
+            await self.threads.open(
+                posted, settings, nonce=await self._nonce(f"th-{entry.id}", entry)
+            )
+        except DISCORD_FAILURES as exc:
+            log.warning("could not open the thread of entry %s: %r", entry.id, exc)
 
     async def tell_decision(
         self, entry: Entry, *, now: datetime, settings: GuildSettings | None = None
@@ -125,6 +147,11 @@ class ReviewJobs:
         settings = settings or await self._settings(entry.guild_id)
         await self.refresh(entry, settings)
         await self._notify_proposer(entry, settings)
+        nonce = await self._nonce(f"td{entry.id}-{entry.status[:2]}", entry)
+        try:
+            await self.threads.close(entry, settings, nonce=nonce)
+        except DISCORD_FAILURES as exc:
+            log.warning("could not close the thread of entry %s: %r", entry.id, exc)
         assert entry.id is not None
         async with self.database.transaction() as session:
             await proposals.mark_decision_told(
@@ -151,7 +178,7 @@ class ReviewJobs:
         async with self.database.sessions() as session:
             own = await remembered_locale(session=session, user_id=entry.proposer_id)
         dm = render.decision_notice(entry, person_locale(own, settings.locale, self.default_locale))
-        nonce = f"dc{entry.id}-{entry.status[:2]}"
+        nonce = await self._nonce(f"dc{entry.id}-{entry.status[:2]}", entry)
         try:
             await self.sender.send_dm(entry.proposer_id, dm, nonce=nonce)
             return

@@ -25,6 +25,8 @@ _GONE_CODES = {10003, 50001, 50013, 50007}
 # Pauses before each resend after a 5xx discord.py gave up on (it never retries 503).
 # Safe because every send carries its nonce with enforce_nonce: Discord drops a duplicate.
 SERVER_ERROR_PAUSES = (1.0, 2.0)
+THREAD_ALREADY_CREATED = 160004
+THREAD_ARCHIVE_MINUTES = 7 * 24 * 60  # a week without messages: Discord archives it
 
 
 class ChannelGone(Exception):
@@ -48,6 +50,15 @@ class Sender(Protocol):
 
     async def edit(self, channel_id: int, message_id: int, payload: dict[str, Any]) -> None:
         """Replace a message the bot sent; raise ChannelGone when it or its channel is gone."""
+        ...
+
+    async def start_thread(self, channel_id: int, message_id: int, *, name: str) -> int:
+        """A public thread on a message the bot sent, once (its id is the message's); raise
+        ChannelGone when the bot may not."""
+        ...
+
+    async def close_thread(self, thread_id: int) -> None:
+        """Archive and lock a thread; raise ChannelGone when the bot may not."""
         ...
 
 
@@ -95,4 +106,25 @@ class DiscordSender:
         except (discord.NotFound, discord.Forbidden) as exc:
             if isinstance(exc, discord.NotFound) or exc.code in _GONE_CODES:
                 raise ChannelGone(channel_id) from exc
+            raise
+
+    async def start_thread(self, channel_id: int, message_id: int, *, name: str) -> int:
+        try:
+            await self.http.start_thread_with_message(
+                channel_id, message_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_ALREADY_CREATED:  # a resend after a crash: it is there
+                return message_id
+            if isinstance(exc, discord.NotFound) or exc.code in _GONE_CODES:
+                raise ChannelGone(channel_id) from exc
+            raise
+        return message_id
+
+    async def close_thread(self, thread_id: int) -> None:
+        try:
+            await self.http.edit_channel(thread_id, archived=True, locked=True)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            if isinstance(exc, discord.NotFound) or exc.code in _GONE_CODES:
+                raise ChannelGone(thread_id) from exc
             raise

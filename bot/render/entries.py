@@ -32,6 +32,22 @@ BRAND = 0x3366CC
 SUMMARY_LINE = 120
 
 
+# /partnership list's title per status: the statuses of several entries (plural in Spanish).
+LIST_TITLES = {
+    Status.PROPOSED: "list-title-proposed",
+    Status.ACTIVE: "list-title-active",
+    Status.COMPLETED: "list-title-completed",
+    Status.PAUSED: "list-title-paused",
+    Status.ARCHIVED: "list-title-archived",
+    Status.REJECTED: "list-title-rejected",
+}
+
+
+def list_title(locale: str, status: Status | None) -> str:
+    """The title of /partnership list: the living directory, or the entries of a status."""
+    return t(locale, LIST_TITLES[status] if status else "list-title-living")
+
+
 def label(locale: str, value: str) -> str:
     """A choice's name in the reader's language (kinds, areas, statuses, stewards)."""
     return t(locale, f"choice-{value}")
@@ -68,6 +84,11 @@ def search_page(
     footer = "search-footer-capped" if capped else "search-footer"
     embed.set_footer(text=t(locale, footer, page, pages, total))
     return embed
+
+
+def no_search_words(query: str, *, locale: str) -> str:
+    """A query with text but no word to look for ("🌍🤝", "%", "OR")."""
+    return t(locale, "search-no-words", one_line(query, 100))
 
 
 def no_results(query: str, suggestion: str | None, *, filtered: bool, locale: str) -> str:
@@ -127,6 +148,8 @@ def entry_embed(
     _field(embed, locale, "field-outcomes", user_text(entry.outcomes, FIELD_VALUE), inline=False)
     _field(embed, locale, "field-lessons", user_text(entry.lessons, FIELD_VALUE), inline=False)
     _field(embed, locale, "field-links", "\n".join(f"<{link}>" for link in entry.links), False)
+    if entry.thread_id:
+        _field(embed, locale, "field-discussion", f"<#{entry.thread_id}>")
     support = t(locale, "entry-support-count", entry.support_count)
     if supporters:
         shown = " ".join(f"<@{user_id}>" for user_id in supporters[:20])
@@ -164,6 +187,7 @@ def settings_embed(settings: GuildSettings, *, locale: str) -> discord.Embed:
     _field(embed, locale, "field-moderator_role", role(settings.moderator_role_id))
     _field(embed, locale, "field-coordinator_role", role(settings.coordinator_role_id))
     _field(embed, locale, "field-review_channel", channel(settings.review_channel_id))
+    _field(embed, locale, "field-proposals_channel", channel(settings.proposals_channel_id))
     _field(embed, locale, "field-reminder_channel", channel(settings.reminder_channel_id))
     _field(
         embed, locale, "field-timezone", settings.timezone or t(locale, "settings-default-timezone")

@@ -11,7 +11,7 @@ from bot.i18n import t
 from bot.render.entries import BRAND, entry_embed, entry_line, label
 from bot.render.limits import EMBED_DESCRIPTION, FIELD_VALUE, TEXT_INPUT_LABEL, fit_total, truncate
 from bot.render.text import one_line, timestamp, user_text
-from storage.models import AuditEvent, Entry, GuildSettings, Status
+from storage.models import Entry, GuildSettings, Status
 from storage.schemas import EntryInput
 
 TEXT_INPUT_MAX = 4000
@@ -64,8 +64,28 @@ def guidelines_embed(settings: GuildSettings, locale: str) -> discord.Embed | No
     return embed
 
 
+FLAG_COLOUR = 0xE67E22
+# The flags of `storage.services.proposals.measure_flags`, and their messages.
+FLAG_KEYS = {
+    "missing-success_measures": "flag-missing-success_measures",
+    "missing-funder": "flag-missing-funder",
+    "missing-reporting_due_at": "flag-missing-reporting_due_at",
+    "funder-on-alliance": "flag-funder-on-alliance",
+}
+
+
+def flags_text(flags: Sequence[str], locale: str) -> str:
+    """The flags, one per line."""
+    return "\n".join(f"⚠️ {t(locale, FLAG_KEYS[flag])}" for flag in flags)
+
+
 def confirmation(
-    data: EntryInput, *, similar: Sequence[Entry], settings: GuildSettings, locale: str
+    data: EntryInput,
+    *,
+    similar: Sequence[Entry],
+    settings: GuildSettings,
+    locale: str,
+    flags: Sequence[str] = (),
 ) -> tuple[str, list[discord.Embed]]:
     """The proposal as understood, look-alike entries, and the guidelines to agree to."""
     preview = discord.Embed(
@@ -87,7 +107,28 @@ def confirmation(
             value=user_text(data.success_measures, FIELD_VALUE),
             inline=False,
         )
+    # Every field that will be stored, as it will be.
+    for field, value in (("chapter_name", data.chapter_name), ("funder", data.funder)):
+        if value:
+            preview.add_field(name=t(locale, f"field-{field}"), value=one_line(value, 200))
+    if data.reporting_due_at:
+        preview.add_field(
+            name=t(locale, "field-reporting_due_at"), value=timestamp(data.reporting_due_at, "D")
+        )
+    if data.links:
+        links = "\n".join(f"<{link}>" for link in data.links)
+        preview.add_field(
+            name=t(locale, "field-links"), value=truncate(links, FIELD_VALUE), inline=False
+        )
     embeds = [preview]
+    if flags:
+        embeds.append(
+            discord.Embed(
+                title=t(locale, "flags-title"),
+                description=flags_text(flags, locale) + "\n" + t(locale, "flags-proposer"),
+                colour=FLAG_COLOUR,
+            )
+        )
     if similar:
         lines = "\n\n".join(entry_line(entry, locale) for entry in similar)
         embeds.append(
@@ -104,10 +145,16 @@ def confirmation(
     return t(locale, key), embeds
 
 
-def review_embed(entry: Entry, *, supporters: Sequence[int], locale: str) -> discord.Embed:
+def review_embed(
+    entry: Entry, *, supporters: Sequence[int], locale: str, flags: Sequence[str] = ()
+) -> discord.Embed:
     embed = entry_embed(entry, supporters=supporters, milestones=[], locale=locale)
     if entry.proposer_id:
         embed.add_field(name=t(locale, "review-proposed-by"), value=f"<@{entry.proposer_id}>")
+    if flags:
+        embed.add_field(
+            name=t(locale, "flags-title"), value=flags_text(flags, locale), inline=False
+        )
     if entry.decided_by and entry.decided_at:
         key = "review-approved-by" if entry.status != Status.REJECTED else "review-rejected-by"
         embed.add_field(
@@ -123,7 +170,7 @@ def review_components(entry: Entry, locale: str) -> list[dict[str, Any]]:
     assert entry.id is not None
     decided = entry.status != Status.PROPOSED
     labels = [(action, t(locale, key), decided) for action, key in REVIEW_ACTIONS.items()]
-    labels.append((SUPPORT_ACTION, t(locale, "review-support", entry.support_count), False))
+    labels.append((SUPPORT_ACTION, support_label(entry, locale), False))
     buttons = [
         {
             "type": discord.ComponentType.button.value,
@@ -137,10 +184,22 @@ def review_components(entry: Entry, locale: str) -> list[dict[str, Any]]:
     return [{"type": discord.ComponentType.action_row.value, "components": buttons}]
 
 
-def review_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> dict[str, Any]:
-    """The proposal's post in the review channel: its embed and its buttons."""
+def support_label(entry: Entry, locale: str, *, named: bool = False) -> str:
+    """The Support button's label: with its count; `named`, with the entry's name too (for
+    a list of several)."""
+    if not named:
+        return t(locale, "review-support", entry.support_count)
+    return truncate(t(locale, "support-named", entry.name, entry.support_count), 80)
+
+
+def review_post(
+    entry: Entry, *, supporters: Sequence[int], locale: str, flags: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The proposal's post in the review channel: its embed (with the flags a moderator
+    should look at) and its buttons."""
+    embed = review_embed(entry, supporters=supporters, locale=locale, flags=flags)
     return {
-        "embeds": [review_embed(entry, supporters=supporters, locale=locale).to_dict()],
+        "embeds": [embed.to_dict()],
         "components": review_components(entry, locale),
     }
 
@@ -154,29 +213,49 @@ def decision_notice(entry: Entry, locale: str) -> dict[str, Any]:
             one_line(entry.name, 100),
             user_text(entry.rejection_reason, 1000),
         )
+        text += "\n" + t(locale, "review-notice-revise", one_line(entry.name, 100))
     else:
         text = t(locale, "review-notice-approved", one_line(entry.name, 100))
     return {"content": text}
 
 
-def _history_line(event: AuditEvent, locale: str) -> str:
-    who = f"<@{event.actor_id}>" if event.actor_id else t(locale, "history-system")
-    changes = event.after or event.before or {}
-    if event.action.startswith("milestone-"):
-        # Milestone events are labelled by their action key; the detail is the title.
-        action = t(locale, event.action)
-        detail = one_line(str(changes.get("title") or ""), 80)
-    else:
-        action = t(locale, f"history-action-{event.action}")
-        detail = ", ".join(t(locale, f"field-{name}") for name in changes)
-    line = t(locale, "history-line", timestamp(event.at, "f"), who, action)
-    return line + (f" — {detail}" if detail else "")
-
-
-def history_embed(entry: Entry, events: Sequence[AuditEvent], locale: str) -> discord.Embed:
-    lines = [_history_line(event, locale) for event in events]
-    return discord.Embed(
-        title=t(locale, "history-title", one_line(entry.name, 200)),
-        description=truncate("\n".join(lines) or t(locale, "history-empty"), EMBED_DESCRIPTION),
-        colour=BRAND,
+def revision_offer(entry: Entry, locale: str) -> str:
+    """A rejected proposal's reason, above the button that opens its revision form."""
+    return t(
+        locale,
+        "revise-offer",
+        one_line(entry.name, 100),
+        user_text(entry.rejection_reason, 1500) or "—",
     )
+
+
+def discussion_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> dict[str, Any]:
+    """The proposal in the proposals channel, whose thread is its discussion: its embed and
+    its Support button (the review post's, working from here too)."""
+    assert entry.id is not None
+    embed = entry_embed(entry, supporters=supporters, milestones=[], locale=locale)
+    button = {
+        "type": discord.ComponentType.button.value,
+        "style": REVIEW_BUTTON_STYLES[SUPPORT_ACTION].value,
+        "label": support_label(entry, locale),
+        "custom_id": review_button_id(SUPPORT_ACTION, entry.id),
+    }
+    return {
+        "content": t(locale, "thread-intro", one_line(entry.name, 100)),
+        "embeds": [discord.Embed.from_dict(fit_total(embed.to_dict())).to_dict()],
+        "components": [{"type": discord.ComponentType.action_row.value, "components": [button]}],
+    }
+
+
+def thread_decision(entry: Entry, locale: str) -> dict[str, Any]:
+    """The decision, posted in the proposal's discussion thread before it is locked."""
+    name = one_line(entry.name, 100)
+    if entry.status == Status.REJECTED:
+        reason = user_text(entry.rejection_reason, 1500)
+        return {"content": t(locale, "thread-decision-rejected", name, reason)}
+    return {"content": t(locale, "thread-decision-approved", name)}
+
+
+def thread_refused(entry: Entry, channel_id: int, locale: str) -> dict[str, Any]:
+    """To the moderators, in the review channel: no thread could be opened."""
+    return {"content": t(locale, "thread-refused", one_line(entry.name, 100), f"<#{channel_id}>")}

@@ -12,8 +12,10 @@ from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.render import proposals as render
 from bot.render.entries import label
-from commands.common import bot_of, choices, entry_autocomplete, read_due_at
-from commands.entry_actions import open_edit
+from bot.render.history import history_embed
+from commands.common import MODERATORS_ONLY, bot_of, choices, entry_autocomplete, read_due_at
+from commands.entry_actions import decide
+from commands.entry_actions.forms import open_edit
 from storage import schemas
 from storage.models import Area, Entry, EntryKind, Status, Steward
 from storage.services import audit, entries
@@ -68,9 +70,9 @@ async def history(interaction: discord.Interaction, entry: app_commands.Range[st
     async with bot_of(interaction).database.sessions() as session:
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
         events = await audit.history(session=session, guild_id=guild_id, entry_id=found.id)
-    await interaction.response.send_message(
-        embed=render.history_embed(found, events, user_locale(interaction)), ephemeral=True
-    )
+        titles = await audit.milestone_titles(events, session=session, guild_id=guild_id)
+    embed = history_embed(found.name, events, user_locale(interaction), titles)
+    await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 class OutcomesModal(discord.ui.Modal):
@@ -120,26 +122,34 @@ async def _change_status(
     )
 
 
-@app_commands.command(name="status")
+@app_commands.command(name="status", extras=MODERATORS_ONLY)
 @app_commands.describe(entry="The entry to move", status="Its new status")
 @app_commands.autocomplete(entry=entry_autocomplete)
 @app_commands.choices(status=[c for c in choices(Status) if c.value != Status.REJECTED])
 async def status(
     interaction: discord.Interaction, entry: app_commands.Range[str, 1, 100], status: str
 ) -> None:
-    """Move an entry through the pipeline, e.g. mark it completed or paused (moderators)."""
+    """Move an entry through the pipeline, e.g. mark it completed or paused (moderators).
+
+    A proposal is approved here through the review's decision; rejected, or moved
+    anywhere else, only from its review post or /review queue."""
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
         require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
+    assert found.id is not None
+    if found.status == Status.PROPOSED and status == Status.ACTIVE:
+        # Approving: the decision's one path (review post, proposer told, audited).
+        await decide(interaction, found.id, approve=True)
+        return
     if status == Status.COMPLETED and found.status != Status.COMPLETED:
-        entries.check_transition(Status(found.status), Status.COMPLETED)
+        entries.check_transition(Status(found.status), Status.COMPLETED, name=found.name)
         await interaction.response.send_modal(OutcomesModal(found, user_locale(interaction)))
         return
     await _change_status(interaction, found.id, Status(status))
 
 
-@app_commands.command(name="model")
+@app_commands.command(name="model", extras=MODERATORS_ONLY)
 @app_commands.describe(
     entry="The entry", model="Whether it is a best-case example others can learn from"
 )

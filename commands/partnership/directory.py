@@ -8,14 +8,17 @@ import discord
 from discord import app_commands
 
 from bot.checks import guild_id_of, require_moderator
-from bot.i18n import t, user_locale
+from bot.i18n import channel_locale, t, user_locale
 from bot.render import entries as render
+from bot.render.export import mediawiki_table
 from bot.render.proposals import guidelines_embed
 from bot.ui import send_list, send_paged
-from commands.common import bot_of, choices, entry_autocomplete
+from commands.common import MODERATORS_ONLY, bot_of, choices, entry_autocomplete
+from commands.entry_actions import support_button
+from commands.entry_actions.showing import entry_embed_of
 from storage import search, transfer, transfer_formats
 from storage.models import Area, EntryKind, Status, Steward
-from storage.services import entries, milestones
+from storage.services import entries
 from storage.services.settings import get_settings
 
 PER_PAGE = 10
@@ -84,6 +87,11 @@ async def search_command(
         first = await search.search_entries(
             query, session=session, guild_id=guild_id, filters=filters, limit=PER_PAGE
         )
+    if first.no_words:
+        await interaction.response.send_message(
+            render.no_search_words(query, locale=locale), ephemeral=True
+        )
+        return
     if not first.entries:
         await interaction.response.send_message(
             render.no_results(
@@ -96,8 +104,17 @@ async def search_command(
         )
         return
     embed = _search_embed(first, 0, title, locale)
+    # The first page's proposals may be supported from here (a row of at most five).
+    proposed = [entry for entry in first.entries if entry.status == Status.PROPOSED]
+    buttons = [support_button(entry, locale, named=True) for entry in proposed[:5]]
     await send_paged(
-        interaction, embed, total=first.total, per_page=PER_PAGE, load=load, locale=locale
+        interaction,
+        embed,
+        total=first.total,
+        per_page=PER_PAGE,
+        load=load,
+        locale=locale,
+        extra=buttons,
     )
 
 
@@ -111,14 +128,14 @@ async def show_command(
     guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
         found = await entries.resolve_entry(entry, session=session, guild_id=guild_id)
-        supporters = await entries.supporters(session=session, guild_id=guild_id, entry_id=found.id)
-        entry_milestones, _ = await milestones.list_milestones(
-            session=session, guild_id=guild_id, entry_id=found.id
-        )
-    embed = render.entry_embed(
-        found, supporters=supporters, milestones=entry_milestones, locale=user_locale(interaction)
-    )
-    await interaction.response.send_message(embed=embed)
+    locale = user_locale(interaction)
+    embed = await entry_embed_of(interaction, found, locale)
+    if found.status != Status.PROPOSED:
+        await interaction.response.send_message(embed=embed)
+        return
+    view = discord.ui.View(timeout=None)
+    view.add_item(support_button(found, locale))
+    await interaction.response.send_message(embed=embed, view=view)
 
 
 @app_commands.command(name="list")
@@ -130,9 +147,7 @@ async def list_command(interaction: discord.Interaction, status: str | None = No
     locale = user_locale(interaction)
     wanted = Status(status) if status else None
     database = bot_of(interaction).database
-    title = t(
-        locale, "list-title", render.label(locale, status) if status else t(locale, "list-all")
-    )
+    title = render.list_title(locale, wanted)
 
     async def load(offset: int) -> tuple[discord.Embed, int]:
         async with database.sessions() as session:
@@ -148,7 +163,7 @@ async def list_command(interaction: discord.Interaction, status: str | None = No
     await send_list(interaction, load=load, per_page=PER_PAGE, locale=locale, empty=empty)
 
 
-@app_commands.command(name="export")
+@app_commands.command(name="export", extras=MODERATORS_ONLY)
 @app_commands.describe(format="File format: CSV, JSON or a MediaWiki table for Meta-Wiki")
 @app_commands.choices(
     format=[
@@ -160,10 +175,18 @@ async def export_command(interaction: discord.Interaction, format: str) -> None:
     guild_id = guild_id_of(interaction)
     bot = bot_of(interaction)
     async with bot.database.sessions() as session:
-        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+        settings = await get_settings(session=session, guild_id=guild_id)
+        require_moderator(interaction, settings)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await transfer.export_entries(format, session=session, guild_id=guild_id)
-    name = transfer_formats.export_filename(format, guild_id, bot.clock.now())
+        if format == "wikitext":  # to paste on Meta-Wiki: for readers, in the guild's language
+            rows = await transfer.export_rows(session=session, guild_id=guild_id)
+            page_locale = channel_locale(settings.locale, bot.settings.default_locale)
+            text = mediawiki_table(rows, locale=page_locale)
+        else:
+            text = await transfer.export_entries(format, session=session, guild_id=guild_id)
+    # Named after the server (its id only if Discord did not tell its name) and the date.
+    server = interaction.guild.name if interaction.guild is not None else guild_id
+    name = transfer_formats.export_filename(format, server, bot.clock.now())
     file = discord.File(io.BytesIO(text.encode("utf-8")), filename=name)
     await interaction.followup.send(
         t(user_locale(interaction), "export-ready", format), file=file, ephemeral=True

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.checks import guild_id_of
+from bot.checks import guild_id_of, is_moderator
 from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
@@ -15,72 +16,107 @@ from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
 from bot.ui import View
 from commands.common import bot_of, choices, read_due_at
+from commands.entry_actions.forms import offer_revision, text_inputs
+from commands.entry_actions.refusals import CONFIRM_TIMEOUT, refuse_form
 from storage import schemas
-from storage.models import Area, EntryKind, Steward
+from storage.models import Area, Entry, EntryKind, GuildSettings, Status, Steward
 from storage.schemas import EntryInput
 from storage.services import entries, proposals
 from storage.services.settings import get_settings, remember_locale
-
-CONFIRM_TIMEOUT = 15 * 60
 
 
 class ProposalModal(discord.ui.Modal):
     """The proposal's texts; kind, area and steward came as the command's options."""
 
-    def __init__(self, *, locale: str, options: dict[str, Any]) -> None:
+    def __init__(
+        self, *, locale: str, options: dict[str, Any], defaults: dict[str, str] | None = None
+    ) -> None:
         kind = options["kind"]
         super().__init__(title=t(locale, f"propose-modal-title-{kind}"), timeout=CONFIRM_TIMEOUT)
         self.locale = locale
         self.options = options
-        self.name = render.text_input(locale, "name", schemas.NAME_MAX)
-        self.partners = render.text_input(
-            locale, "partners", schemas.PARTNERS_MAX, long=True, required=False
+        # Only a partnership is asked for its success measures.
+        self.inputs = text_inputs(
+            locale, defaults or {}, kind=kind, measures=kind == EntryKind.PARTNERSHIP
         )
-        self.summary = render.text_input(locale, "summary", schemas.SUMMARY_MAX, long=True)
-        for item in (self.name, self.partners, self.summary):
+        for item in self.inputs.values():
             self.add_item(item)
-        self.measures: discord.ui.TextInput | None = None
-        if kind == EntryKind.PARTNERSHIP:
-            self.measures = render.text_input(
-                locale, "success_measures", schemas.MEASURES_MAX, long=True
-            )
-            self.add_item(self.measures)
-        self.links = render.text_input(locale, "links", 1500, long=True, required=False)
-        self.add_item(self.links)
+
+    def typed(self) -> dict[str, str]:
+        return {field: item.value for field, item in self.inputs.items()}
+
+    def again(self) -> ProposalModal:
+        """This form once more, with what was typed."""
+        return ProposalModal(locale=self.locale, options=self.options, defaults=self.typed())
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)
-        data = EntryInput.parse(
-            **self.options,
-            name=self.name.value,
-            partners=self.partners.value,
-            summary=self.summary.value,
-            success_measures=self.measures.value if self.measures else None,
-            links=self.links.value,
-        )
+        data = EntryInput.parse(**self.options, **self.typed())
         async with bot_of(interaction).database.sessions() as session:
-            similar = await proposals.check_proposal(data, session=session, guild_id=guild_id)
             settings = await get_settings(session=session, guild_id=guild_id)
-        view = ConfirmProposal(owner_id=interaction.user.id, data=data, locale=self.locale)
-        content, embeds = render.confirmation(
-            data, similar=similar, settings=settings, locale=self.locale
+            existing = await entries.find_by_name(
+                session=session, guild_id=guild_id, name=data.name
+            )
+            if existing is None or not _revisable(existing, interaction, settings):
+                similar = await proposals.check_proposal(data, session=session, guild_id=guild_id)
+        if existing is not None and _revisable(existing, interaction, settings):
+            # Proposing a rejected proposal's name again: revise that one, with this text.
+            await offer_revision(interaction, existing, self.typed(), self.options)
+            return
+        view = ConfirmProposal(
+            owner_id=interaction.user.id,
+            data=data,
+            locale=self.locale,
+            similar=similar,
+            settings=settings,
         )
+        content, embeds = view.preview()
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report(interaction, error)
+        await refuse_form(interaction, error, self.again)
+
+
+def _revisable(entry: Entry, interaction: discord.Interaction, settings: GuildSettings) -> bool:
+    """A rejected proposal this member may revise and resubmit."""
+    return entry.status == Status.REJECTED and proposals.can_edit(
+        entry, user_id=interaction.user.id, is_moderator=is_moderator(interaction, settings)
+    )
 
 
 class ConfirmProposal(View):
-    """Confirm (the entry follows the guidelines) or cancel, after seeing look-alikes."""
+    """Confirm (the entry follows the guidelines) or cancel, after seeing look-alikes; a
+    partnership may add its funder and reporting date here (a second form)."""
 
-    def __init__(self, *, owner_id: int, data: EntryInput, locale: str) -> None:
+    def __init__(
+        self,
+        *,
+        owner_id: int,
+        data: EntryInput,
+        locale: str,
+        similar: Sequence[Entry],
+        settings: GuildSettings,
+    ) -> None:
         super().__init__(timeout=CONFIRM_TIMEOUT)
         self.owner_id = owner_id
         self.data = data
         self.locale = locale
+        self.similar = similar
+        self.settings = settings
         self.confirm.label = t(locale, "propose-confirm")
         self.cancel.label = t(locale, "propose-cancel")
+        self.measures.label = t(locale, "propose-add-measures")
+        if data.kind != EntryKind.PARTNERSHIP:
+            self.remove_item(self.measures)
+
+    def preview(self) -> tuple[str, list[discord.Embed]]:
+        return render.confirmation(
+            self.data,
+            similar=self.similar,
+            settings=self.settings,
+            locale=self.locale,
+            flags=proposals.measure_flags(self.data),
+        )
 
     @discord.ui.button(style=discord.ButtonStyle.success)
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -115,6 +151,37 @@ class ConfirmProposal(View):
         await interaction.response.edit_message(
             content=t(self.locale, "propose-cancelled"), embeds=[], view=None
         )
+
+    @discord.ui.button(style=discord.ButtonStyle.primary)
+    async def measures(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(MeasuresModal(self))
+
+
+class MeasuresModal(discord.ui.Modal):
+    """A partnership's funder and reporting date, asked before confirming; the preview
+    then shows them (and drops the flags they answer)."""
+
+    def __init__(self, proposal: ConfirmProposal) -> None:
+        locale = proposal.locale
+        super().__init__(title=t(locale, "propose-measures-title"), timeout=CONFIRM_TIMEOUT)
+        self.proposal = proposal
+        self.funder = render.text_input(
+            locale, "funder", schemas.FUNDER_MAX, required=False, default=proposal.data.funder
+        )
+        self.reporting = render.text_input(locale, "reporting_due_at", 100, required=False)
+        self.add_item(self.funder)
+        self.add_item(self.reporting)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        data = self.proposal.data
+        due = await read_due_at(interaction, self.reporting.value) or data.reporting_due_at
+        changed = {"funder": self.funder.value or None, "reporting_due_at": due}
+        self.proposal.data = EntryInput.parse(**(data.model_dump() | changed))
+        content, embeds = self.proposal.preview()
+        await interaction.response.edit_message(content=content, embeds=embeds, view=self.proposal)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report(interaction, error)
 
 
 @app_commands.command(name="propose")

@@ -20,7 +20,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry
 from storage.search.fuzzy import NEAR_POOL, NEAR_SCAN, pieces
-from storage.search.query import FILTERS, FUZZY_BELOW, NAME_HITS, WORD, Page, Query
+from storage.search.query import (
+    FILTERS,
+    FUZZY_BELOW,
+    LIVING,
+    LIVING_KEY,
+    NAME_HITS,
+    WORD,
+    Page,
+    Query,
+)
 
 _TABLE = Entry.__table__  # type: ignore[attr-defined]
 _COLUMNS = ", ".join(f"e.{column.name}" for column in _TABLE.c)
@@ -155,6 +164,8 @@ class Backend:
             else:
                 sql += f" AND (CAST(:{column} AS {self.text_type}) IS NULL"
                 sql += f" OR {prefix}{column} = :{column})"
+        if filters.get(LIVING_KEY):  # constants of ours: written into the statement
+            sql += f" AND {prefix}status IN ({', '.join(repr(str(s)) for s in LIVING)})"
         if "statuses" in filters:
             sql += f" AND {prefix}status IN :statuses"
             params["statuses"] = filters["statuses"]

@@ -23,6 +23,9 @@ FUZZY_BELOW = 3  # fewer exact matches than this also brings in near ones
 PREFIX_MIN = 3  # a shorter last word matches exactly: "a*" is most of the index
 
 FILTERS = ("kind", "area", "status", "steward", "is_model")  # entry columns
+# The living directory: what a search or list shows unless a status filter asks for another.
+LIVING = (Status.PROPOSED, Status.ACTIVE, Status.PAUSED, Status.COMPLETED)
+LIVING_KEY = "living"  # in the filters: only entries of the LIVING statuses
 WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -45,6 +48,8 @@ class SearchPage:
     suggestion: str | None
     # More than `total` (= CANDIDATES) entries match: show "200+".
     total_capped: bool = False
+    # The query had text but no word to search for ("🌍🤝", "%", "OR"): nothing was searched.
+    no_words: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,20 @@ class Query:
     text: str  # folded and cleaned
     groups: list[list[Term]]  # all groups must match; a group matches if one term does
     excluded: list[Term]
+
+    @property
+    def searchable(self) -> bool:
+        """Whether the query has a word to look for or to exclude."""
+        return bool(self.groups or self.excluded)
+
+    def excludes(self, document: str) -> bool:
+        """Whether a folded document (Entry.search_text) holds one of the excluded terms."""
+        words = WORD.findall(document)
+        return any(
+            tuple(words[i : i + len(term.words)]) == term.words
+            for term in self.excluded
+            for i in range(len(words) - len(term.words) + 1)
+        )
 
     @property
     def words(self) -> list[str]:
@@ -97,9 +116,13 @@ def clean(text: str, limit: int) -> str:
     return fold(text)[:limit].strip()
 
 
+# Typographic quotes mark a phrase as straight ones do («frases», “phrases”, „Phrasen“).
+_QUOTES = str.maketrans(dict.fromkeys("«»“”„", '"'))
+
+
 def parse(raw: str) -> Query:
     """Web-search syntax, read as PostgreSQL's websearch_to_tsquery reads it."""
-    text = clean(raw, QUERY_MAX)
+    text = clean(raw, QUERY_MAX).translate(_QUOTES)
     groups: list[list[Term]] = []
     excluded: list[Term] = []
     join_or, last_bare = False, False
@@ -126,12 +149,14 @@ def parse(raw: str) -> Query:
 
 
 def filter_values(filters: SearchFilters | None) -> dict[str, Any]:
-    """Entry column -> wanted value, for the filters that are set."""
-    if filters is None:
-        return {}
+    """Entry column -> wanted value, for the filters that are set; without a status, the
+    living directory's statuses (rejected and archived entries are asked for by status)."""
+    filters = filters or SearchFilters()
     values = {"kind": filters.kind, "area": filters.area, "status": filters.status}
     values["steward"] = filters.steward
     chosen: dict[str, Any] = {key: str(value) for key, value in values.items() if value}
     if filters.models_only:
         chosen["is_model"] = 1
+    if filters.status is None:
+        chosen[LIVING_KEY] = True
     return chosen

@@ -72,7 +72,9 @@ async def search_entries(
     backend = await _backend(session)
     chosen = filter_values(filters)
     parsed = parse(query)
-    if not parsed.groups and not parsed.excluded:
+    if query.strip() and not parsed.searchable:
+        return SearchPage([], 0, page.offset, page.limit, None, no_words=True)
+    if not parsed.searchable:
         found = await backend.by_name(session, guild_id, chosen, page, window)
     else:
         found = await backend.exact(session, parsed, guild_id, chosen, page, window)
@@ -121,6 +123,10 @@ async def _with_near(
         rows = await _near_rows(backend, session, query, found, guild_id, filters)
     ids = list(dict.fromkeys([entry.id for entry in found.head] + nearness.near(rows)))
     have = {entry.id: entry for entry in found.head}
+    if query.excluded:  # found by their names: near entries must lack the excluded words too
+        near = await backend.load(session, guild_id, [i for i in ids if i not in have])
+        have |= {entry.id: entry for entry in near if not query.excludes(entry.search_text)}
+        ids = [i for i in ids if i in have]
     shown = ids[page.offset : page.end]
     loaded = await backend.load(session, guild_id, [i for i in shown if i not in have])
     by_id = have | {entry.id: entry for entry in loaded}

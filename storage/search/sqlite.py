@@ -19,8 +19,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from storage.models import Status
 from storage.search.backend import NO_NAMES, Backend
-from storage.search.query import Query, Term
+from storage.search.query import LIVING, LIVING_KEY, Query, Term
 
 _BM25 = "-bm25(entry_fts, 0, 0, 0, 0, 0, 0, 1)"  # the guild and filter columns weigh 0
 PROBE_AT = 63  # a phrase is common if its 64th newest match ...
@@ -37,20 +38,31 @@ def _term(term: Term) -> str:
     return _phrase(*term.words, prefix=term.prefix)
 
 
-def _match(query: Query, scope: list[str], column: str) -> str:
-    """An FTS5 query: the scope phrases (guild, filters) and the user's terms."""
+def _match(query: Query, scope: list[str], column: str, hidden: str = "") -> str:
+    """An FTS5 query: the scope phrases (guild, filters), the user's terms, and `hidden`
+    (see _hidden)."""
     # FTS5 steps through an AND from its first phrase: longer words are rarer, so go first.
     groups = sorted(query.groups, key=lambda g: -max(len(w) for t in g for w in t.words))
     positive = " AND ".join("(" + " OR ".join(map(_term, g)) + ")" for g in groups)
     match = "(" + " AND ".join([*scope, f"{column}({positive})"] if positive else scope) + ")"
     if query.excluded:
         match += f" NOT {column}(" + " OR ".join(map(_term, query.excluded)) + ")"
-    return match
+    return match + hidden
 
 
 def _scope(filters: dict[str, Any], guild_id: int | None) -> list[str]:
     chosen = filters if guild_id is None else {"guild_id": guild_id} | filters
-    return [f'{column} : "{value}"' for column, value in chosen.items()]
+    return [f'{column} : "{value}"' for column, value in chosen.items() if column != LIVING_KEY]
+
+
+def _hidden(filters: dict[str, Any]) -> str:
+    """The living directory as FTS5 has it cheaply: NOT the few entries of other statuses
+    (a scope phrase of the living ones would match nearly every entry, which bm25 and the
+    probes would have to read)."""
+    if not filters.get(LIVING_KEY):
+        return ""
+    others = [f'"{status}"' for status in Status if status not in LIVING]
+    return " NOT status : (" + " OR ".join(others) + ")"
 
 
 def _scan(table: str, match: str, score: str = "", limit: str = ":scan", lowest: str = "") -> str:
@@ -69,8 +81,9 @@ class SqliteBackend(Backend):
         self, query: Query, filters: dict[str, Any], params: dict[str, Any], scoped: bool
     ) -> tuple[str, str]:
         scope = _scope(filters, params["guild"] if scoped else None)
+        hidden = _hidden(filters)
         if not query.groups:  # exclusions only: nothing to rank by, newest first
-            params["m"] = _match(query, _scope(filters, params["guild"]), "")
+            params["m"] = _match(query, _scope(filters, params["guild"]), "", hidden)
             w = "SELECT rowid AS id, 0.0 AS score FROM entry_fts WHERE entry_fts MATCH :m"
             return f"w AS ({w} ORDER BY rowid DESC LIMIT :n), {NO_NAMES}", "0"
         # Everything that varies is bound: one statement to compile and cache.
@@ -79,10 +92,10 @@ class SqliteBackend(Backend):
         params |= {
             "prefix": query.prefix,
             "whole": "search_text : " + _phrase(query.last_word),
-            "text": _match(query, scope, "search_text : "),
-            "text_whole": _match(whole, scope, "search_text : "),
-            "name": _match(query, scope, "name_key : "),
-            "name_whole": _match(whole, scope, "name_key : "),
+            "text": _match(query, scope, "search_text : ", hidden),
+            "text_whole": _match(whole, scope, "search_text : ", hidden),
+            "name": _match(query, scope, "name_key : ", hidden),
+            "name_whole": _match(whole, scope, "name_key : ", hidden),
             "phrases": json.dumps(phrases),
             "many": len(phrases) > PROBES_MAX,
             "excluded": bool(query.excluded),
@@ -171,7 +184,7 @@ class SqliteBackend(Backend):
     def listing(self, where: str, filters: dict[str, Any], params: dict[str, Any]) -> str:
         # If few entries pass the filters, the index finds them all and they are sorted;
         # if many, the name index is read in order until the page is full.
-        params["scope"] = " AND ".join(_scope(filters, params["guild"]))
+        params["scope"] = " AND ".join(_scope(filters, params["guild"])) + _hidden(filters)
         passing = "SELECT rowid AS id FROM entry_fts WHERE entry_fts MATCH :scope"
         few = "CASE WHEN (SELECT n FROM c) < :n THEN :n ELSE 0 END"
         many = "CASE WHEN (SELECT n FROM c) < :n THEN 0 ELSE :end END"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import AuditEvent, Entry
+from storage.models import AuditEvent, Entry, Milestone
 
 AUDITED_FIELDS = (
     "kind",
@@ -96,3 +96,27 @@ async def history(
         .limit(limit)
     )
     return list((await session.exec(statement)).all())
+
+
+async def milestone_titles(
+    events: list[AuditEvent], *, session: AsyncSession, guild_id: int
+) -> dict[int, str]:
+    """The titles of the milestones these events are about, by id: from the events (a
+    removed milestone's is in its last event), else from the milestone as it is now."""
+    titles: dict[int, str] = {}
+    wanted: set[int] = set()
+    for event in events:
+        if not event.action.startswith("milestone-"):
+            continue
+        for side in (event.before, event.after):
+            if side and side.get("id") is not None:
+                wanted.add(side["id"])
+                if side.get("title"):
+                    titles[side["id"]] = side["title"]
+    missing = wanted - titles.keys()
+    if missing:
+        statement = select(Milestone.id, Milestone.title).where(
+            Milestone.guild_id == guild_id, col(Milestone.id).in_(missing)
+        )
+        titles |= {id_: title for id_, title in (await session.exec(statement)).all()}
+    return titles

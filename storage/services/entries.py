@@ -10,19 +10,31 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.errors import AlreadyDecided, DuplicateName, InvalidInput, InvalidTransition, NotFound
-from storage.models import Entry, Status, Support
+from storage import search
+from storage.errors import (
+    AlreadyDecided,
+    Ambiguous,
+    DuplicateName,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    Unchanged,
+)
+from storage.models import Entry, Status
 from storage.schemas import OUTCOMES_MAX, REASON_MAX, EntryInput, EntryUpdate
+from storage.search.query import LIVING
 from storage.services import audit, milestones
 from storage.text import fold, search_document
 
-# Moves a moderator may make with /partnership status (decisions on proposals go through decide()).
+# Moves a moderator may make with /partnership status. A proposal leaves `proposed` only
+# by a decision (decide(): the review post, the proposer told) and comes back to it only
+# by a resubmission (proposals.resubmit): no move here bypasses either.
 TRANSITIONS: dict[Status, set[Status]] = {
-    Status.PROPOSED: {Status.ACTIVE, Status.REJECTED, Status.ARCHIVED},
+    Status.PROPOSED: set(),
     Status.ACTIVE: {Status.COMPLETED, Status.PAUSED, Status.ARCHIVED},
     Status.PAUSED: {Status.ACTIVE, Status.COMPLETED, Status.ARCHIVED},
     Status.COMPLETED: {Status.ACTIVE, Status.ARCHIVED},
-    Status.REJECTED: {Status.PROPOSED, Status.ARCHIVED},
+    Status.REJECTED: {Status.ARCHIVED},
     Status.ARCHIVED: {Status.ACTIVE},
 }
 
@@ -106,8 +118,16 @@ async def create_entry(
         after=audit.snapshot(entry),
         now=now,
     )
-    await milestones.sync_reporting_milestone(entry, session=session, now=now)
+    await sync_reporting(entry, session=session, now=now)
     return entry
+
+
+async def sync_reporting(entry: Entry, *, session: AsyncSession, now: datetime) -> None:
+    """A partnership's reporting milestone follows its reporting date once it is approved
+    (or imported as such): a proposal has none until the decision."""
+    if entry.status in (Status.PROPOSED, Status.REJECTED):
+        return
+    await milestones.sync_reporting_milestone(entry, session=session, now=now)
 
 
 async def get_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> Entry:
@@ -120,18 +140,31 @@ async def get_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> E
     return entry
 
 
+# How many entries a name that matches none exactly offers to pick from.
+RESOLVE_SHOWN = 5
+
+
 async def resolve_entry(reference: str, *, session: AsyncSession, guild_id: int) -> Entry:
-    """An entry named by an autocomplete choice (its id) or by a name typed in full."""
+    """An entry named by an autocomplete choice (its id), by its number (`6` or `#6`) or
+    by a name typed in full. A name that is none of these raises Ambiguous with the
+    entries it may mean (names starting so, or near it), or NotFound if there are none."""
     reference = reference.strip()
-    if reference.isdecimal() and len(reference) < 19:
+    number = reference.removeprefix("#").strip()
+    if number.isdecimal() and len(number) < 19:
         try:
-            return await get_entry(int(reference), session=session, guild_id=guild_id)
+            return await get_entry(int(number), session=session, guild_id=guild_id)
         except NotFound:
             pass  # a name made of digits: try it as a name below
     entry = await find_by_name(session=session, guild_id=guild_id, name=reference)
-    if entry is None:
-        raise NotFound(reference[:100])
-    return entry
+    if entry is not None:
+        return entry
+    matches = await search.autocomplete_names(
+        reference, session=session, guild_id=guild_id, limit=RESOLVE_SHOWN
+    )
+    if matches:
+        key = "error-ambiguous" if len(matches) > 1 else "error-did-you-mean"
+        raise Ambiguous(reference[:100], matches, key=key)
+    raise NotFound(reference[:100], key="error-no-entry-named")
 
 
 async def get_entry_for_update(entry_id: int, *, session: AsyncSession, guild_id: int) -> Entry:
@@ -152,10 +185,13 @@ async def list_entries(
     limit: int = 10,
     offset: int = 0,
 ) -> tuple[list[Entry], int]:
-    """A page of entries, newest change first, and the total count."""
+    """A page of entries, newest change first, and the total count; without a status,
+    the living directory (rejected and archived entries are listed by their status)."""
     where = [Entry.guild_id == guild_id]
     if status is not None:
         where.append(Entry.status == status)
+    else:
+        where.append(col(Entry.status).in_(LIVING))
     total = (await session.exec(select(func.count()).select_from(Entry).where(*where))).one()
     statement = (
         select(Entry)
@@ -227,6 +263,8 @@ async def update_entry(
         session=session, guild_id=guild_id, name=values["name"], except_id=entry.id
     ):
         raise DuplicateName(values["name"])
+    if "summary" in values and not values["summary"] and entry.summary:
+        raise InvalidInput("summary", "error-required")  # a summary is not emptied
     kind = values.get("kind", entry.kind)
     measures = values.get("success_measures", entry.success_measures)
     if kind == "partnership" and not measures:
@@ -234,7 +272,7 @@ async def update_entry(
     entry = await apply_changes(
         entry, values, session=session, actor_id=actor_id, action="edit", now=now
     )
-    await milestones.sync_reporting_milestone(entry, session=session, now=now)
+    await sync_reporting(entry, session=session, now=now)
     return entry
 
 
@@ -277,7 +315,7 @@ async def decide(
     )
     if result.rowcount != 1:
         await session.refresh(entry)
-        raise AlreadyDecided(entry.name, entry.status)
+        raise AlreadyDecided(entry.name, Status(entry.status))
     await session.refresh(entry)
     changed_before, changed_after = audit.diff(before, audit.snapshot(entry))
     await audit.record(
@@ -290,12 +328,19 @@ async def decide(
         after=changed_after,
         now=now,
     )
+    await sync_reporting(entry, session=session, now=now)  # approved: its reporting milestone now
     return entry
 
 
-def check_transition(current: Status, wanted: Status) -> None:
-    if wanted != current and wanted not in TRANSITIONS[current]:
-        raise InvalidTransition(current.value, wanted.value)
+def check_transition(current: Status, wanted: Status, *, name: str) -> None:
+    """Refuse a move /partnership status may not make, saying which path to take instead."""
+    if wanted == current or wanted in TRANSITIONS[current]:
+        return
+    if current == Status.PROPOSED:
+        raise InvalidTransition(name, key="error-decide-in-review")
+    if current == Status.REJECTED and wanted == Status.PROPOSED:
+        raise InvalidTransition(name, key="error-resubmit-by-edit")
+    raise InvalidTransition(current, wanted)
 
 
 async def change_status(
@@ -312,8 +357,8 @@ async def change_status(
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
     current = Status(entry.status)
     if status == current:
-        return entry
-    check_transition(current, status)
+        raise Unchanged(entry.name, current, key="status-already")
+    check_transition(current, status, name=entry.name)
     changes: dict[str, Any] = {"status": status}
     for field, value in (("outcomes", outcomes), ("lessons", lessons)):
         if value is not None:
@@ -335,43 +380,11 @@ async def set_model(
     now: datetime,
 ) -> Entry:
     entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
+    if entry.is_model == is_model:
+        raise Unchanged(entry.name, key="model-already" if is_model else "model-already-not")
     return await apply_changes(
         entry, {"is_model": is_model}, session=session, actor_id=actor_id, action="model", now=now
     )
-
-
-async def toggle_support(
-    entry_id: int, *, session: AsyncSession, guild_id: int, user_id: int
-) -> tuple[Entry, bool]:
-    """Support an entry, or withdraw support given before. Returns (entry, now_supporting)."""
-    entry = await get_entry_for_update(entry_id, session=session, guild_id=guild_id)
-    existing = await session.get(Support, (entry_id, user_id))
-    if existing is not None:
-        await session.delete(existing)
-        supporting = False
-    else:
-        session.add(Support(entry_id=entry_id, user_id=user_id, guild_id=guild_id))
-        supporting = True
-    await session.flush()
-    count = (
-        await session.exec(
-            select(func.count()).select_from(Support).where(Support.entry_id == entry_id)
-        )
-    ).one()
-    await session.exec(
-        sa.update(Entry).where(col(Entry.id) == entry_id).values(support_count=count)
-    )
-    await session.refresh(entry)
-    return entry, supporting
-
-
-async def supporters(*, session: AsyncSession, guild_id: int, entry_id: int) -> list[int]:
-    statement = (
-        select(Support.user_id)
-        .where(Support.guild_id == guild_id, Support.entry_id == entry_id)
-        .order_by(col(Support.created_at))
-    )
-    return list((await session.exec(statement)).all())
 
 
 async def delete_entry(

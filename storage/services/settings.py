@@ -23,6 +23,7 @@ SETTABLE = {
     "coordinator_role_id",
     "review_channel_id",
     "reminder_channel_id",
+    "proposals_channel_id",
     "timezone",
     "locale",
     "guidelines_text",

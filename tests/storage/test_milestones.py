@@ -211,7 +211,12 @@ async def test_alliances_and_past_reporting_dates_get_no_reminders(session: Asyn
     assert await milestones.list_milestones(session=session, guild_id=GUILD) == ([], 0)
     past = datetime(2020, 1, 1, tzinfo=UTC)
     entry = await new_entry(
-        session, kind="partnership", success_measures="m", reporting_due_at=past, name="Old"
+        session,
+        kind="partnership",
+        success_measures="m",
+        reporting_due_at=past,
+        name="Old",
+        status="active",  # a proposal gets its reporting milestone when it is approved
     )
     listed, _ = await milestones.list_milestones(session=session, guild_id=GUILD)
     assert [(m.entry_id, m.due_at) for m in listed] == [(entry.id, past)]

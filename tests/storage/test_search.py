@@ -248,7 +248,8 @@ async def test_small_guild_among_busier_ones(
 
 
 async def test_index_follows_updates_and_deletes(session: AsyncSession) -> None:
-    entry = await add(session, name="Old name", summary="about tulips")
+    # Active: a proposal is archived only once decided (issue 13, one path for decisions).
+    entry = await add(session, name="Old name", summary="about tulips", status="active")
     await entries.update_entry(
         entry.id,
         EntryUpdate.parse(name="New name", summary="about roses"),

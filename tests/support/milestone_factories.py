@@ -54,13 +54,15 @@ async def new_entry(
 
 
 async def reporting_partnership(session: AsyncSession, reporting: datetime) -> Entry:
-    """Wiki-to-print: a partnership whose reporting date becomes a milestone by itself."""
+    """Wiki-to-print: a partnership whose reporting date becomes a milestone by itself
+    (active: a proposal gets its reporting milestone when it is approved)."""
     entry = await new_entry(
         session,
         kind="partnership",
         name="Wiki-to-print",
         success_measures="3 books",
         reporting_due_at=reporting,
+        status="active",
     )
     assert entry.id is not None
     return entry

@@ -1,4 +1,5 @@
-"""Actions on one entry that several places offer: edit, approve, reject, support.
+"""Actions on one entry that several places offer: edit, revise and resubmit (forms.py),
+approve, reject, support.
 
 /partnership edit, the /review queue and the review post's lasting buttons all act
 through these, so a decision takes one path wherever it is made.
@@ -7,104 +8,23 @@ through these, so a decision takes one path wherever it is made.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import discord
 
-from bot.checks import guild_id_of, is_moderator, require_moderator
+from bot.checks import guild_id_of, require_moderator
 from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
+from bot.render.entries import label
 from commands.common import bot_of
+from commands.entry_actions.forms import open_edit
 from storage import schemas
-from storage.errors import NotAllowed
 from storage.models import Entry, Status
-from storage.schemas import EntryUpdate
 from storage.services import entries, proposals
+from storage.services import support as support_service
 from storage.services.settings import get_settings
-
-
-class EditModal(discord.ui.Modal):
-    """The entry's texts, pre-filled; other fields came as the command's options."""
-
-    def __init__(self, entry: Entry, *, locale: str, options: dict[str, Any]) -> None:
-        super().__init__(title=t(locale, "edit-modal-title"))
-        self.entry_id = entry.id
-        self.options = options
-        self.name = render.text_input(locale, "name", schemas.NAME_MAX, default=entry.name)
-        self.partners = render.text_input(
-            locale,
-            "partners",
-            schemas.PARTNERS_MAX,
-            long=True,
-            required=False,
-            default=entry.partners,
-        )
-        self.summary = render.text_input(
-            locale, "summary", schemas.SUMMARY_MAX, long=True, required=False, default=entry.summary
-        )
-        self.measures = render.text_input(
-            locale,
-            "success_measures",
-            schemas.MEASURES_MAX,
-            long=True,
-            required=False,
-            default=entry.success_measures,
-        )
-        self.links = render.text_input(
-            locale, "links", 1500, long=True, required=False, default="\n".join(entry.links)
-        )
-        for item in (self.name, self.partners, self.summary, self.measures, self.links):
-            self.add_item(item)
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        changes = EntryUpdate.parse(
-            **self.options,
-            name=self.name.value,
-            partners=self.partners.value or "",
-            summary=self.summary.value or "",
-            success_measures=self.measures.value or None,
-            links=self.links.value,
-        )
-        bot = bot_of(interaction)
-        guild_id = guild_id_of(interaction)
-        async with bot.database.transaction() as session:
-            settings = await get_settings(session=session, guild_id=guild_id)
-            entry = await entries.get_entry(self.entry_id, session=session, guild_id=guild_id)
-            allowed = is_moderator(interaction, settings)
-            if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
-                raise NotAllowed()
-            entry = await entries.update_entry(
-                self.entry_id,
-                changes,
-                session=session,
-                guild_id=guild_id,
-                actor_id=interaction.user.id,
-                now=bot.clock.now(),
-            )
-        await interaction.response.send_message(
-            t(user_locale(interaction), "edit-saved", entry.name), ephemeral=True
-        )
-        await bot.reviews.refresh(entry, settings)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report(interaction, error)
-
-
-async def open_edit(
-    interaction: discord.Interaction, entry_id: int, options: dict[str, Any] | None = None
-) -> None:
-    guild_id = guild_id_of(interaction)
-    async with bot_of(interaction).database.sessions() as session:
-        settings = await get_settings(session=session, guild_id=guild_id)
-        entry = await entries.get_entry(entry_id, session=session, guild_id=guild_id)
-    allowed = is_moderator(interaction, settings)
-    if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
-        raise NotAllowed()
-    modal = EditModal(entry, locale=user_locale(interaction), options=options or {})
-    await interaction.response.send_modal(modal)
 
 
 async def decide(
@@ -156,7 +76,12 @@ async def open_reject(interaction: discord.Interaction, entry_id: int) -> None:
         entry = await entries.get_entry(entry_id, session=session, guild_id=guild_id)
     if entry.status != Status.PROPOSED:
         await interaction.response.send_message(
-            t(user_locale(interaction), "error-already-decided", entry.name, entry.status),
+            t(
+                user_locale(interaction),
+                "error-already-decided",
+                entry.name,
+                label(user_locale(interaction), entry.status),
+            ),
             ephemeral=True,
         )
         return
@@ -168,7 +93,7 @@ async def support(interaction: discord.Interaction, entry_id: int) -> None:
     bot = bot_of(interaction)
     guild_id = guild_id_of(interaction)
     async with bot.database.transaction() as session:
-        entry, supporting = await entries.toggle_support(
+        entry, supporting = await support_service.toggle_support(
             entry_id, session=session, guild_id=guild_id, user_id=interaction.user.id
         )
     key = "review-supported" if supporting else "review-unsupported"
@@ -188,6 +113,15 @@ async def run_action(interaction: discord.Interaction, action: str, entry_id: in
         await open_edit(interaction, entry_id)
     else:
         await decide(interaction, entry_id, approve=True)
+
+
+def support_button(entry: Entry, locale: str, *, named: bool = False) -> ReviewButton:
+    """The lasting Support button of a proposal, for wherever it is shown (its review post,
+    /partnership show, search results): pressed again, it withdraws the support."""
+    assert entry.id is not None
+    button = ReviewButton(render.SUPPORT_ACTION, entry.id)
+    button.item.label = render.support_label(entry, locale, named=named)
+    return button
 
 
 class ReviewButton(
