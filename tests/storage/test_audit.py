@@ -28,6 +28,7 @@ async def test_milestone_titles_from_the_events_or_the_milestones(session: Async
             action=action,
             actor_id=MODERATOR,
             entry_id=entry.id,
+            now=NOW,
             **sides,
         )
 

@@ -87,7 +87,7 @@ async def rejected(session: AsyncSession, name: str = "Museo Abierto") -> Entry:
         guild_id=GUILD,
         actor_id=MODERATOR,
         reason="Please add partners and links",
-        now=datetime.now(UTC),
+        now=NOW - timedelta(days=1),
     )
 
 
