@@ -208,6 +208,8 @@ class Milestone(SQLModel, table=True):
     recurrence_zone: str | None = Field(default=None, max_length=64)
     series_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     occurrence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Ended without being done: its entry left the pipeline ("rejected", "archived").
+    closed_reason: str | None = Field(default=None, max_length=16)
 
 
 class Reminder(SQLModel, table=True):

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry, EntryKind
-from storage.services import audit, milestones
+from storage.services import audit, reporting
 from storage.transfer_index import insert_indexed
 
 BATCH = 1_000  # rows per statement and per transaction
@@ -152,7 +152,7 @@ async def write_batch(
         for p in fresh
         if p.values["kind"] == EntryKind.PARTNERSHIP and p.values["reporting_due_at"]
     }
-    await milestones.add_reporting_milestones(dues, session=session, guild_id=guild_id, now=now)
+    await reporting.add_reporting_milestones(dues, session=session, guild_id=guild_id, now=now)
     return Written(len(fresh), skipped)
 
 

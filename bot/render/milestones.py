@@ -174,3 +174,20 @@ def _rule_from_here(milestone: Milestone) -> str | None:
         f"{key}={int(value) - milestone.occurrence if key == 'COUNT' else value}"
         for key, value in parts
     )
+
+
+def milestones_after_status(
+    closed: int, stay_closed: int, still_open: Sequence[Milestone], locale: str
+) -> str:
+    """Lines added to a status change's answer: what happened to the entry's milestones."""
+    lines = []
+    if closed:
+        lines.append(t(locale, "milestones-closed", closed))
+    if stay_closed:
+        lines.append(t(locale, "milestones-stay-closed", stay_closed))
+    if still_open:
+        titles = ", ".join(
+            f"“{user_text(display_title(m.title, locale), 80)}”" for m in still_open[:10]
+        )
+        lines.append(t(locale, "milestones-still-open", len(still_open), titles))
+    return "".join(f"\n{line}" for line in lines)

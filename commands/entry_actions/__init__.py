@@ -18,11 +18,12 @@ from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
 from bot.render.entries import label
+from bot.render.milestones import milestones_after_status
 from commands.common import bot_of
 from commands.entry_actions.forms import open_edit
 from storage import schemas
 from storage.models import Entry, Status
-from storage.services import entries, proposals
+from storage.services import closing, entries, proposals
 from storage.services import support as support_service
 from storage.services.settings import get_settings
 
@@ -32,6 +33,7 @@ async def decide(
 ) -> None:
     bot = bot_of(interaction)
     guild_id = guild_id_of(interaction)
+    now = bot.clock.now()
     async with bot.database.transaction() as session:
         settings = await get_settings(session=session, guild_id=guild_id)
         require_moderator(interaction, settings)
@@ -42,13 +44,17 @@ async def decide(
             guild_id=guild_id,
             actor_id=interaction.user.id,
             reason=reason,
-            now=bot.clock.now(),
+            now=now,
+        )
+        closed = await closing.closed_with_entry(
+            entry_id, session=session, guild_id=guild_id, at=now
         )
     assert entry.decided_at is not None
     bot.wake(REVIEWS, entry.decided_at + proposals.POST_GRACE)
     locale = user_locale(interaction)
     key = "review-you-approved" if approve else "review-you-rejected"
-    await interaction.response.send_message(t(locale, key, entry.name), ephemeral=True)
+    text = t(locale, key, entry.name) + milestones_after_status(len(closed), 0, [], locale)
+    await interaction.response.send_message(text, ephemeral=True)
     await done_after_answer(
         bot.reviews.tell_decision(entry, now=bot.clock.now(), settings=settings),
         f"the decision on entry {entry.id}",

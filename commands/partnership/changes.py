@@ -13,12 +13,14 @@ from bot.i18n import t, user_locale
 from bot.render import proposals as render
 from bot.render.entries import label
 from bot.render.history import history_embed
+from bot.render.milestones import milestones_after_status
+from bot.ui import OwnedView
 from commands.common import MODERATORS_ONLY, bot_of, choices, entry_autocomplete, read_due_at
 from commands.entry_actions import decide
 from commands.entry_actions.forms import open_edit
 from storage import schemas
 from storage.models import Area, Entry, EntryKind, Status, Steward
-from storage.services import audit, entries
+from storage.services import audit, closing, entries
 from storage.services.settings import get_settings
 
 
@@ -105,21 +107,68 @@ async def _change_status(
     interaction: discord.Interaction, entry_id: int, status: Status, **texts: str
 ) -> None:
     guild_id = guild_id_of(interaction)
-    async with bot_of(interaction).database.transaction() as session:
+    bot = bot_of(interaction)
+    now = bot.clock.now()
+    async with bot.database.transaction() as session:
         require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+        before = Status(
+            (await entries.get_entry(entry_id, session=session, guild_id=guild_id)).status
+        )
         entry = await entries.change_status(
             entry_id,
             status,
             session=session,
             guild_id=guild_id,
             actor_id=interaction.user.id,
-            now=bot_of(interaction).clock.now(),
+            now=now,
             **texts,
         )
+        # What happens to its milestones: closed with it, staying closed, or still open.
+        closed = await closing.closed_with_entry(
+            entry_id, session=session, guild_id=guild_id, at=now
+        )
+        stay_closed = []
+        if before in closing.CLOSING_STATUSES and status not in closing.CLOSING_STATUSES:
+            stay_closed = await closing.closed_with_entry(
+                entry_id, session=session, guild_id=guild_id
+            )
+        still_open = []
+        if status == Status.COMPLETED:
+            still_open = await closing.open_of_entry(entry_id, session=session, guild_id=guild_id)
     locale = user_locale(interaction)
-    await interaction.response.send_message(
-        t(locale, "status-changed", entry.name, label(locale, entry.status)), ephemeral=True
+    text = t(locale, "status-changed", entry.name, label(locale, entry.status))
+    text += milestones_after_status(len(closed), len(stay_closed), still_open, locale)
+    if not still_open:
+        await interaction.response.send_message(text, ephemeral=True)
+        return
+    view = CloseOpenMilestones(
+        owner_id=interaction.user.id, locale=locale, entry_id=entry_id, count=len(still_open)
     )
+    await interaction.response.send_message(text, view=view, ephemeral=True)
+
+
+class CloseOpenMilestones(OwnedView):
+    """A completed entry's milestones still open: closed with one press, if nothing is due."""
+
+    def __init__(self, *, owner_id: int, locale: str, entry_id: int, count: int) -> None:
+        super().__init__(owner_id=owner_id, locale=locale)
+        self.entry_id = entry_id
+        self.close.label = t(locale, "milestones-close-button", count)
+
+    @discord.ui.button(style=discord.ButtonStyle.danger)
+    async def close(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        async with bot.database.transaction() as session:
+            require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+            entry = await entries.get_entry(self.entry_id, session=session, guild_id=guild_id)
+            closed = await closing.close_open_milestones(
+                entry, session=session, actor_id=interaction.user.id, now=bot.clock.now()
+            )
+        self.stop()
+        await interaction.response.edit_message(
+            content=t(self.locale, "milestones-closed-now", len(closed)), view=None
+        )
 
 
 @app_commands.command(name="status", extras=MODERATORS_ONLY)

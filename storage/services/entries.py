@@ -23,7 +23,7 @@ from storage.errors import (
 from storage.models import Entry, Status
 from storage.schemas import OUTCOMES_MAX, REASON_MAX, EntryInput, EntryUpdate
 from storage.search.query import LIVING
-from storage.services import audit, milestones
+from storage.services import audit, closing, reporting
 from storage.text import fold, search_document
 
 # Moves a moderator may make with /partnership status. A proposal leaves `proposed` only
@@ -127,7 +127,7 @@ async def sync_reporting(entry: Entry, *, session: AsyncSession, now: datetime) 
     (or imported as such): a proposal has none until the decision."""
     if entry.status in (Status.PROPOSED, Status.REJECTED):
         return
-    await milestones.sync_reporting_milestone(entry, session=session, now=now)
+    await reporting.sync_reporting_milestone(entry, session=session, now=now)
 
 
 async def get_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> Entry:
@@ -329,6 +329,8 @@ async def decide(
         now=now,
     )
     await sync_reporting(entry, session=session, now=now)  # approved: its reporting milestone now
+    if not approve:
+        await closing.close_open_milestones(entry, session=session, actor_id=actor_id, now=now)
     return entry
 
 
@@ -365,9 +367,12 @@ async def change_status(
             if len(value) > OUTCOMES_MAX:
                 raise InvalidInput(field, "error-too-long", OUTCOMES_MAX, len(value))
             changes[field] = value.strip() or None
-    return await apply_changes(
+    entry = await apply_changes(
         entry, changes, session=session, actor_id=actor_id, action="status", now=now
     )
+    if status in closing.CLOSING_STATUSES:
+        await closing.close_open_milestones(entry, session=session, actor_id=actor_id, now=now)
+    return entry
 
 
 async def set_model(

@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.errors import InvalidInput, NotAllowed, NotFound
-from storage.models import Entry, EntryKind, Milestone, Reminder, ReminderState
+from storage.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from storage.models import Entry, Milestone, ReminderState, Status
 from storage.schemas import _clean
 from storage.services import audit, planning, recurrence
 from storage.services.recurrence import Recurrence
@@ -60,16 +59,16 @@ def can_manage(
     return milestone.coordinator_id is None and has_coordinator_role
 
 
-def _snapshot(milestone: Milestone) -> dict[str, Any]:
-    return _snapshot_of({key: getattr(milestone, key) for key in AUDITED})
+def snapshot(milestone: Milestone) -> dict[str, Any]:
+    return snapshot_of({key: getattr(milestone, key) for key in AUDITED})
 
 
-def _snapshot_of(values: dict[str, Any]) -> dict[str, Any]:
+def snapshot_of(values: dict[str, Any]) -> dict[str, Any]:
     values = {key: values.get(key) for key in AUDITED}
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 
-async def _save(
+async def save_milestone(
     milestone: Milestone,
     action: str,
     *,
@@ -80,7 +79,7 @@ async def _save(
     before: dict[str, Any] | None = None,
 ) -> None:
     """Write the milestone (or delete it) with its audit event: what changed."""
-    after = _snapshot(milestone) if not delete else None
+    after = snapshot(milestone) if not delete else None
     if before is not None and after is not None:
         before, after = audit.diff(before, after)
         before["id"] = after["id"] = milestone.id
@@ -150,7 +149,7 @@ async def _for_change(
     return milestone
 
 
-async def _replan(milestone: Milestone, now: datetime, *, session: AsyncSession) -> None:
+async def replan(milestone: Milestone, now: datetime, *, session: AsyncSession) -> None:
     guild = await get_settings(session=session, guild_id=milestone.guild_id)
     await planning.plan_stages(milestone, guild, now, session=session)
 
@@ -170,9 +169,15 @@ async def add_milestone(
 ) -> Milestone:
     """A new milestone, planned; `repeat`: a recurring one, its rule read in `repeat_zone`
     from this first occurrence."""
-    entry = select(Entry.id).where(Entry.id == entry_id, Entry.guild_id == guild_id)
-    if (await session.exec(entry)).first() is None:
+    entry = select(Entry.name, Entry.status).where(Entry.id == entry_id, Entry.guild_id == guild_id)
+    found = (await session.exec(entry)).first()
+    if found is None:
         raise NotFound(entry_id)
+    if found[1] in (
+        Status.REJECTED,
+        Status.ARCHIVED,
+    ):  # it left the pipeline: nothing more is due there
+        raise DomainError(found[0], Status(found[1]), key="milestone-entry-closed")
     milestone = Milestone(
         guild_id=guild_id,
         entry_id=entry_id,
@@ -187,8 +192,8 @@ async def add_milestone(
         recurrence=repeat.rrule_text() if repeat is not None else None,
         recurrence_zone=repeat_zone if repeat is not None else None,
     )
-    await _save(milestone, "milestone-add", session=session, actor_id=actor_id, now=now)
-    await _replan(milestone, now, session=session)
+    await save_milestone(milestone, "milestone-add", session=session, actor_id=actor_id, now=now)
+    await replan(milestone, now, session=session)
     return milestone
 
 
@@ -241,7 +246,7 @@ async def edit_milestone(
 ) -> Milestone:
     """Change title, due time or coordinator; a new due time replans the stages."""
     milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
-    before = _snapshot(milestone)
+    before = snapshot(milestone)
     if not isinstance(title, Keep):
         milestone.title = _title(title)
     if not isinstance(coordinator_id, Keep):
@@ -251,13 +256,13 @@ async def edit_milestone(
         if milestone.source == SOURCE_REPORTING:
             raise InvalidInput("due", "milestone-follows-entry")
         milestone.due_at = _future(due_at, now)
-    if _snapshot(milestone) == before:
+    if snapshot(milestone) == before:
         return milestone
-    await _save(
+    await save_milestone(
         milestone, "milestone-edit", session=session, actor_id=actor.user_id, now=now, before=before
     )
     if moved:
-        await _replan(milestone, now, session=session)
+        await replan(milestone, now, session=session)
     return milestone
 
 
@@ -273,13 +278,13 @@ async def mark_done(
     milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
     if milestone.done_at is not None:
         return milestone
-    before = _snapshot(milestone)
+    before = snapshot(milestone)
     milestone.done_at = now
     milestone.acknowledged_at = milestone.acknowledged_at or now
     for stage in await planning.pending_stages(milestone, session=session):
         stage.state = ReminderState.CANCELLED
         session.add(stage)
-    await _save(
+    await save_milestone(
         milestone, "milestone-done", session=session, actor_id=actor.user_id, now=now, before=before
     )
     await plan_following(milestone, now, session=session)
@@ -290,7 +295,7 @@ async def plan_following(milestone: Milestone, now: datetime, *, session: AsyncS
     """A recurring milestone done or past its due time: plan its next occurrence."""
     following = await recurrence.plan_next(milestone, session=session)
     if following is not None:
-        await _replan(following, now, session=session)
+        await replan(following, now, session=session)
 
 
 async def snooze(
@@ -312,11 +317,11 @@ async def snooze(
     if not pending:
         raise InvalidInput("milestone", "milestone-nothing-to-snooze", milestone_id)
     until = now + duration
-    before = _snapshot(milestone)
+    before = snapshot(milestone)
     await planning.defer(milestone, pending, until, session=session)
     milestone.snoozed_until = until
     milestone.acknowledged_at = milestone.acknowledged_at or now
-    await _save(
+    await save_milestone(
         milestone,
         "milestone-snooze",
         session=session,
@@ -333,92 +338,14 @@ async def remove_milestone(
     milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
     if milestone.source == SOURCE_REPORTING:
         raise InvalidInput("milestone", "milestone-follows-entry")
-    await _delete(milestone, session=session, actor_id=actor.user_id, now=now)
+    await delete_milestone(milestone, session=session, actor_id=actor.user_id, now=now)
 
 
-async def _delete(
+async def delete_milestone(
     milestone: Milestone, *, session: AsyncSession, actor_id: int | None, now: datetime
 ) -> None:
-    before = _snapshot(milestone)
+    before = snapshot(milestone)
     action = "milestone-remove"
-    await _save(
+    await save_milestone(
         milestone, action, session=session, actor_id=actor_id, now=now, delete=True, before=before
     )
-
-
-async def sync_reporting_milestone(
-    entry: Entry, *, session: AsyncSession, now: datetime
-) -> Milestone | None:
-    """Keep a partnership's reporting date as a milestone: created, moved or removed with it.
-
-    A new date starts a new cycle (done and snooze are cleared). A date already past
-    when it is set gets the milestone but no reminders: imported history is not news.
-    """
-    assert entry.id is not None
-    mine = Milestone.entry_id == entry.id, Milestone.source == SOURCE_REPORTING
-    statement = select(Milestone).where(Milestone.guild_id == entry.guild_id, *mine)
-    milestone = (await session.exec(statement.with_for_update())).first()
-    due = entry.reporting_due_at if entry.kind == EntryKind.PARTNERSHIP else None
-    if due is None:
-        if milestone is not None:
-            await _delete(milestone, session=session, actor_id=None, now=now)
-        return None
-    if milestone is not None and milestone.due_at == due:
-        return milestone
-    before = _snapshot(milestone) if milestone is not None else None
-    if milestone is None:
-        milestone = Milestone(
-            guild_id=entry.guild_id,
-            entry_id=entry.id,
-            title="",
-            due_at=due,
-            source=SOURCE_REPORTING,
-            created_at=now,
-        )
-    milestone.due_at = due
-    milestone.done_at = milestone.acknowledged_at = milestone.snoozed_until = None
-    action = "milestone-add" if before is None else "milestone-edit"
-    await _save(milestone, action, session=session, actor_id=None, now=now, before=before)
-    if due > now:
-        await _replan(milestone, now, session=session)
-    else:
-        await planning.clear_stages(milestone, session=session)
-    return milestone
-
-
-async def add_reporting_milestones(
-    dues: dict[int, datetime], *, session: AsyncSession, guild_id: int, now: datetime
-) -> None:
-    """`sync_reporting_milestone` for new partnerships (entry id -> reporting date), a
-    statement per table for them all: what an import of many entries writes."""
-    if not dues:
-        return
-    table = Milestone.__table__  # type: ignore[attr-defined]
-    rows = [
-        {"guild_id": guild_id, "entry_id": entry_id, "title": "", "due_at": due}
-        | {"source": SOURCE_REPORTING, "created_at": now, "updated_at": now}
-        for entry_id, due in dues.items()
-    ]
-    inserted = await session.exec(
-        sa.insert(table).returning(table.c.id, table.c.entry_id), params=rows
-    )
-    ids = {entry_id: milestone_id for milestone_id, entry_id in inserted.all()}
-    event = {"guild_id": guild_id, "actor_id": None, "action": "milestone-add", "at": now}
-    events = [
-        event
-        | {"entry_id": entry_id, "before": None}
-        | {"after": _snapshot_of({"id": ids[entry_id], "title": "", "due_at": due})}
-        for entry_id, due in dues.items()
-    ]
-    await audit.record_many(session=session, events=events)
-    # As sync_reporting_milestone: a date already past gets no reminders.
-    settings = await get_settings(session=session, guild_id=guild_id)
-    stages = [
-        {"guild_id": guild_id, "milestone_id": ids[entry_id], "kind": kind, "seq": seq}
-        | {"fire_at": fire_at, "state": ReminderState.PENDING}
-        for entry_id, due in dues.items()
-        if due > now
-        for kind, seq, fire_at in planning.stage_times(due, settings, now)
-    ]
-    if stages:
-        await session.exec(sa.insert(Reminder.__table__), params=stages)  # type: ignore[attr-defined]

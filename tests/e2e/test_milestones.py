@@ -550,3 +550,42 @@ async def stored_occurrence(world: World, title: str, occurrence: int) -> Milest
             session=session, guild_id=world.guild.id, include_done=True, limit=500
         )
     return next((m for m in found if m.title == title and m.occurrence == occurrence), None)
+
+
+async def test_entries_that_leave_the_pipeline_stop_reminding(world: World) -> None:
+    await add(world, world.volunteer, title="Print run", due="in 2 weeks")
+    archived = await run(
+        world, "partnership status", world.moderator, {"entry": ENTRY, "status": "archived"}
+    )
+    assert "Se cerró su hito abierto" in archived.content  # the moderator reads Spanish
+    assert (await stored(world, "Print run")).done_at is not None
+    refused = await add(world, world.volunteer, title="Second run", due="in 3 weeks")
+    assert refused.ephemeral and "“Wiki-to-print” is archived: it takes no new milestones" in (
+        refused.content
+    )
+    ix = await world.double.slash(
+        world.moderator,
+        "partnership status",
+        {"entry": ENTRY, "status": "active"},
+        locale="en-US",
+    )
+    back = (await ix.response()).message
+    assert "The milestone closed when it left the pipeline stays closed" in back.content
+
+    await add(world, world.volunteer, title="Final report", due="in 3 weeks")
+    ix = await world.double.slash(
+        world.moderator,
+        "partnership status",
+        {"entry": ENTRY, "status": "completed"},
+        locale="en-US",
+    )
+    await ix.response()
+    completed = await world.double.submit_modal(
+        world.moderator, ix, {"Outcomes": "Three books printed"}, locale="en-US"
+    )
+    answer = (await completed.response()).message
+    assert "One milestone is still open: “Final report”" in answer.content
+    close = next(c for c in answer.walk_components() if c.get("label") == "Close it")
+    closed = await click(world, world.moderator, answer, close["custom_id"])
+    assert "The milestone was closed" in closed.content
+    assert (await stored(world, "Final report")).done_at is not None

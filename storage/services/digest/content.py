@@ -268,7 +268,15 @@ async def build_digest(
         session, guild_id, limit, due_at, done_at.is_(None), due_at >= now, due_at < until
     )
     overdue = await _milestones(session, guild_id, limit, due_at, done_at.is_(None), due_at < now)
-    done = await _milestones(session, guild_id, limit, done_at, done_at >= since, done_at <= now)
+    done = await _milestones(
+        session,
+        guild_id,
+        limit,
+        done_at,
+        done_at >= since,
+        done_at <= now,
+        col(Milestone.closed_reason).is_(None),  # closed with its entry: not done
+    )
     proposals = await _proposals(session, guild_id, limit)
     cutoff = now - timedelta(days=followthrough_days)
     followthrough = await _followthrough(session, guild_id, cutoff, limit)
