@@ -3,7 +3,7 @@ refused form offers (the form again, with what was typed)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import discord
 
@@ -69,8 +69,11 @@ def text_inputs(
     }
 
 
-class EditModal(discord.ui.Modal):
-    """The entry's texts, pre-filled; other fields came as the command's options."""
+class EntryTextsModal(discord.ui.Modal):
+    """An entry's texts in a form, pre-filled with `defaults`; other fields came as the
+    command's options. `again()` opens it once more with what was typed."""
+
+    TITLE_KEY = ""
 
     def __init__(
         self,
@@ -81,7 +84,7 @@ class EditModal(discord.ui.Modal):
         options: dict[str, Any],
         defaults: dict[str, str],
     ) -> None:
-        super().__init__(title=t(locale, "edit-modal-title"), timeout=CONFIRM_TIMEOUT)
+        super().__init__(title=t(locale, self.TITLE_KEY), timeout=CONFIRM_TIMEOUT)
         self.entry_id = entry_id
         self.kind = kind
         self.locale = locale
@@ -90,12 +93,18 @@ class EditModal(discord.ui.Modal):
         for item in self.inputs.values():
             self.add_item(item)
 
-    def again(self) -> EditModal:
+    def again(self) -> Self:
         """This form once more, with what was typed."""
         typed = {field: item.value for field, item in self.inputs.items()}
-        return EditModal(
+        return type(self)(
             self.entry_id, kind=self.kind, locale=self.locale, options=self.options, defaults=typed
         )
+
+
+class EditModal(EntryTextsModal):
+    """The entry's texts, pre-filled; saved as an edit."""
+
+    TITLE_KEY = "edit-modal-title"
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         typed = {field: item.value for field, item in self.inputs.items()}
@@ -157,34 +166,11 @@ async def open_edit(
     await interaction.response.send_modal(modal)
 
 
-class ReviseModal(discord.ui.Modal):
+class ReviseModal(EntryTextsModal):
     """A rejected proposal's texts, pre-filled (from the entry, or from what was just typed
     under its name); on submit, the preview and the button to resubmit it."""
 
-    def __init__(
-        self,
-        entry_id: int,
-        *,
-        kind: str,
-        locale: str,
-        defaults: dict[str, str],
-        options: dict[str, Any],
-    ) -> None:
-        super().__init__(title=t(locale, "revise-modal-title"), timeout=CONFIRM_TIMEOUT)
-        self.entry_id = entry_id
-        self.kind = kind
-        self.locale = locale
-        self.options = options
-        self.inputs = text_inputs(locale, defaults, kind=kind)
-        for item in self.inputs.values():
-            self.add_item(item)
-
-    def again(self) -> ReviseModal:
-        """This form once more, with what was typed."""
-        typed = {field: item.value for field, item in self.inputs.items()}
-        return ReviseModal(
-            self.entry_id, kind=self.kind, locale=self.locale, defaults=typed, options=self.options
-        )
+    TITLE_KEY = "revise-modal-title"
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)

@@ -11,6 +11,7 @@ import asyncio
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from bot.config import Settings
 from bot.double import Channel, DiscordDouble, Guild, Member
 from storage import transfer
 from storage.clock import Clock
+from tests.support.clocks import FixedClock
 
 T = TypeVar("T")
 
@@ -136,3 +138,12 @@ async def world(e2e_db_url: str) -> AsyncIterator[World]:
         await stop_bot(state.bot, state.bot_task)
         await double.stop()
     double.assert_no_violations()
+
+
+@pytest.fixture
+async def clock(world: World, e2e_db_url: str) -> FixedClock:
+    """The world's bot, restarted on a clock that moves only when the test says."""
+    fixed = FixedClock(datetime.now(UTC))
+    await stop_bot(world.bot, world.bot_task)
+    world.bot, world.bot_task = await start_bot(world.double, e2e_db_url, clock=fixed)
+    return fixed
