@@ -171,18 +171,31 @@ async def preview_command(
 ) -> None:
     """Show, only to you, exactly what the digest would post now."""
     bot = bot_of(interaction)
+    locale = user_locale(interaction)
     async with bot.database.sessions() as session:
         guild = await _moderator_settings(interaction, session)
+        schedules = await digest.list_digests(session=session, guild_id=guild.guild_id)
+    # The channel's digest; without one, the server's first (as `preview` reads them).
+    chosen = next((s for s in schedules if channel is None or s.channel_id == channel.id), None)
+    if channel is not None and chosen is None:
+        await interaction.response.send_message(
+            t(locale, "digest-preview-none", channel.id), ephemeral=True
+        )
+        return
     await interaction.response.defer(ephemeral=True, thinking=True)
     payloads = await preview(
         database=bot.database,
         guild_id=guild.guild_id,
-        channel_id=channel.id if channel is not None else None,
+        channel_id=chosen.channel_id if chosen is not None else None,
         now=bot.clock.now(),
         default_locale=bot.settings.default_locale,
     )
-    locale = user_locale(interaction)
-    content = t(locale, "digest-preview-intro")
+    if chosen is not None:
+        language = t(locale, f"choice-{chosen.locale}")
+        content = t(locale, "digest-preview-intro", chosen.channel_id, language)
+    else:
+        language = t(locale, f"choice-{channel_locale(guild.locale, bot.settings.default_locale)}")
+        content = t(locale, "digest-preview-unset", language)
     if len(payloads) > 1:
         content += "\n" + t(locale, "digest-preview-more", len(payloads) - 1)
     # The first message as posted; the digest already fits one message's limits.

@@ -9,13 +9,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from tqdm import tqdm
 
 from bot.config import Settings
-from bot.i18n import t
+from bot.i18n import channel_locale, t
+from bot.render.milestones import calendar_items
 from storage import transfer, transfer_formats
+from storage.calendar import milestones_calendar
 from storage.db import CLI_BUSY_TIMEOUT_MS, Database
 from storage.errors import InvalidInput
+from storage.services import entries, milestones
+from storage.services.settings import get_settings
+
+CALENDAR = "ics"  # the open milestones, as /milestone calendar gives them
+CALENDAR_LIMIT = 10_000
 
 CLI_LOCALE = "en"
 
@@ -99,11 +107,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _export(settings: Settings, args: argparse.Namespace, out: IO[str]) -> int:
-    """Write the guild's entries to `out` as they are read; how many."""
+    """Write the guild's entries (or, as ics, its open milestones) to `out`; how many."""
     database = Database(settings.database_url, sqlite_busy_timeout_ms=CLI_BUSY_TIMEOUT_MS)
     try:
         await database.upgrade()
         async with database.transaction() as session:
+            if args.format == CALENDAR:
+                return await _export_calendar(settings, args.guild, out, session=session)
             return await transfer.export_to(
                 out.write, args.format, session=session, guild_id=args.guild
             )
@@ -111,10 +121,40 @@ async def _export(settings: Settings, args: argparse.Namespace, out: IO[str]) ->
         await database.dispose()
 
 
+async def _export_calendar(
+    settings: Settings, guild_id: int, out: IO[str], *, session: AsyncSession
+) -> int:
+    """The open milestones as /milestone calendar gives them, in the guild's language;
+    coordinators by their Discord id (the command line knows no names)."""
+    page, _ = await milestones.list_milestones(
+        session=session, guild_id=guild_id, limit=CALENDAR_LIMIT
+    )
+    guild = await get_settings(session=session, guild_id=guild_id)
+    names = {
+        entry_id: (await entries.get_entry(entry_id, session=session, guild_id=guild_id)).name
+        for entry_id in {m.entry_id for m in page}
+    }
+    locale = channel_locale(guild.locale, settings.default_locale)
+    data = milestones_calendar(
+        calendar_items(page, names, {}, locale),
+        name=t(locale, "calendar-name", guild_id),
+        lead_minutes=guild.reminder_lead_minutes,
+        now=datetime.now(UTC),  # the real clock, at the edge
+    )
+    out.write(data.decode("utf-8"))  # CRLF line ends, as RFC 5545 wants, kept as written
+    return len(page)
+
+
+def _noun(fmt: str, count: int) -> str:
+    if fmt == CALENDAR:
+        return "milestone" if count == 1 else "milestones"
+    return "entry" if count == 1 else "entries"
+
+
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     if args.output is None:
         count = asyncio.run(_export(settings, args, sys.stdout))
-        noun = "entry" if count == 1 else "entries"
+        noun = _noun(args.format, count)
         # The data went to stdout: the summary goes to stderr so a pipe gets only the data.
         print(f"Exported {count} {noun} as {args.format}.", file=sys.stderr)
         return 0
@@ -128,7 +168,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(f"{args.output}: ", exc.strerror or str(exc))
     finally:
         partial.unlink(missing_ok=True)
-    noun = "entry" if count == 1 else "entries"
+    noun = _noun(args.format, count)
     print(f"Exported {count} {noun} as {args.format} to {args.output}.")
     return 0
 
@@ -160,6 +200,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="export a guild's entries as CSV, JSON or a sortable wikitext table",
     )
     exporter.add_argument("--guild", type=int, required=True, metavar="ID", help="Discord guild id")
-    exporter.add_argument("--format", choices=transfer_formats.FORMATS, required=True)
+    exporter.add_argument(
+        "--format",
+        choices=(*transfer_formats.FORMATS, CALENDAR),
+        required=True,
+        help="entries as csv, json or wikitext; or the open milestones as an ics calendar",
+    )
     exporter.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     exporter.set_defaults(handler=cmd_export)

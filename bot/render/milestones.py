@@ -146,7 +146,11 @@ def calendar_items(
     items = []
     for milestone in page:
         assert milestone.id is not None
-        coordinator = who.get(milestone.coordinator_id or 0) or t(locale, "calendar-no-coordinator")
+        coordinator_id = milestone.coordinator_id
+        if coordinator_id is None:
+            coordinator = t(locale, "calendar-no-coordinator")
+        else:  # a name when the caller knows it, else the Discord user id
+            coordinator = who.get(coordinator_id, str(coordinator_id))
         entry_name = names[milestone.entry_id]
         items.append(
             CalendarItem(

@@ -342,3 +342,28 @@ async def test_the_time_is_read_as_people_write_it(
     assert not response.message.text.startswith("“")
     schedule = await schedule_of(world, world.general)
     assert schedule is not None and schedule.time_of_day == stored
+
+
+async def test_preview_names_its_channel_and_language_or_says_there_is_none(
+    world: World, clock: FixedClock
+) -> None:
+    clock.set(SLOT)
+    ix = await world.double.slash(world.moderator, "digest preview", {}, locale="en-US")
+    await ix.response()
+    unset = await ix.followup()
+    assert "no weekly digest is set up yet" in unset.content and unset.embeds
+
+    await set_up(world, world.general, language="es")
+    ix = await world.double.slash(
+        world.moderator, "digest preview", {"channel": world.general}, locale="en-US"
+    )
+    await ix.response()
+    shown = await ix.followup()
+    assert f"the digest of <#{world.general.id}> would post now, in Spanish" in shown.content
+    assert "Resumen semanal" in shown.text  # the schedule's language, not the reader's
+
+    ix = await world.double.slash(
+        world.moderator, "digest preview", {"channel": world.review}, locale="es-ES"
+    )
+    none = (await ix.response()).message
+    assert none.ephemeral and f"<#{world.review.id}> no tiene resumen semanal" in none.content

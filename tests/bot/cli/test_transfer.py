@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -9,12 +10,17 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import icalendar
 import pytest
+from dateutil import rrule
 
 from bot.cli import main
-from storage.db import SQLITE_BUSY_TIMEOUT_MS
+from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
+from storage.services import entries, milestones
+from storage.services.recurrence import Recurrence
 
 GUILD = "111111111111111111"
 COPY_GUILD = "222222222222222222"
@@ -151,3 +157,42 @@ def test_progress_bars_only_on_a_terminal(
     assert captured.out == "Imported 3 entries, skipped 0 (already present).\n"
     assert "checked: 100%" in captured.err and "imported: 100%" in captured.err
     assert "3/3" in captured.err
+
+
+def test_export_ics_gives_the_open_milestones(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", "--example", "--guild", GUILD]) == 0
+
+    async def add_milestone() -> None:
+        database = Database(f"sqlite+aiosqlite:///{workdir / 'cli.db'}")
+        try:
+            async with database.transaction() as session:
+                entry = await entries.resolve_entry(
+                    "Wiki-to-print", session=session, guild_id=int(GUILD)
+                )
+                await milestones.add_milestone(
+                    session=session,
+                    guild_id=int(GUILD),
+                    entry_id=entry.id,
+                    title="Print run",
+                    due_at=datetime.now(UTC) + timedelta(days=10),
+                    coordinator_id=42,
+                    actor_id=42,
+                    now=datetime.now(UTC),
+                    repeat=Recurrence(rrule.MONTHLY, 3, count=4),
+                )
+        finally:
+            await database.dispose()
+
+    asyncio.run(add_milestone())
+    capsys.readouterr()
+    assert main(["export", "--guild", GUILD, "--format", "ics", "--output", "m.ics"]) == 0
+    summary = capsys.readouterr().out
+    calendar = icalendar.Calendar.from_ical((workdir / "m.ics").read_bytes())
+    events = {str(e["summary"]): e for e in calendar.walk("VEVENT")}
+    noun = "milestone" if len(events) == 1 else "milestones"
+    assert summary == f"Exported {len(events)} {noun} as ics to m.ics.\n"
+    print_run = events["Print run — Wiki-to-print"]
+    assert print_run["rrule"]["FREQ"] == ["MONTHLY"] and print_run["rrule"]["COUNT"] == [4]
+    assert "Coordinator: 42." in str(print_run["description"])  # no names offline: the id
