@@ -7,7 +7,7 @@
 - of `bot`, only the composition root (`bot.app`) imports `commands`;
 - no command module imports another group's: what several share is in
   `commands.common` and the `commands.entry_actions` package, which import no group;
-- nothing the bot ships imports `tests` or `bench`.
+- nothing the bot ships imports `tests` or `bench`, and benchmarks import no tests.
 """
 
 from __future__ import annotations
@@ -201,3 +201,18 @@ def test_no_command_module_imports_another_group() -> None:
 
 def test_what_ships_imports_no_tests_or_benchmarks() -> None:
     assert _edges(lambda m: True, lambda t: _top(t) in ("tests", "bench")) == set()
+
+
+def test_benchmarks_import_no_tests() -> None:
+    wrong = set()
+    for path in (ROOT / "bench").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            wrong |= {(path.name, name) for name in names if _top(name) == "tests"}
+    assert wrong == set()
