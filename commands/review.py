@@ -51,7 +51,9 @@ async def queue(interaction: discord.Interaction) -> None:
         if not page:
             return discord.Embed(description=t(locale, "review-queue-empty")), total
         pager.show_entry(page[0])
-        embed = render.review_embed(page[0], supporters=supporters, locale=locale)
+        # As on the review post: what a moderator should check before approving.
+        flags = proposals.measure_flags(page[0])
+        embed = render.review_embed(page[0], supporters=supporters, locale=locale, flags=flags)
         embed.set_author(name=t(locale, "review-queue-position", offset + 1, total))
         return embed, total
 

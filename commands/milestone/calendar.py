@@ -25,7 +25,7 @@ NAMES_MAX = 25
 @app_commands.command(name="calendar")
 @app_commands.describe(mine="Only the milestones you coordinate or added")
 async def calendar_command(interaction: discord.Interaction, mine: bool = False) -> None:
-    """A calendar file (.ics) of the open milestones, to import into your calendar"""
+    """A calendar file (.ics) of the open milestones, to import into your calendar."""
     guild_id = guild_id_of(interaction)
     bot = bot_of(interaction)
     locale = user_locale(interaction)

@@ -22,7 +22,11 @@ async def test_missing_funder_and_date_are_flagged_and_approval_still_works(
     await done.response()
     post = await world.double.wait_for_message(world.review)
     flagged = json.dumps(post.embeds, ensure_ascii=False)
-    assert "Para revisar antes de aprobar" in flagged or "To check before approving" in flagged
+    assert "To check before approving" in flagged  # the review channel: the guild's English
+    # The queue shows the flags too, in the moderator's language.
+    ix = await world.double.slash(world.moderator, "review queue", {}, channel=world.general)
+    queued = json.dumps((await ix.response()).message.embeds, ensure_ascii=False)
+    assert "Para revisar antes de aprobar" in queued and "Sin financiador" in queued
     await eventually(lambda: recorded(world))
     approve = await world.double.click(world.moderator, post, button(post, "rv:ap:"))
     await approve.response()
