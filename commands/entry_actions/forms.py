@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 import discord
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checks import guild_id_of, is_moderator
 from bot.i18n import t, user_locale
@@ -17,7 +18,7 @@ from commands.common import bot_of
 from commands.entry_actions.refusals import CONFIRM_TIMEOUT, FormOffer, refuse_form
 from storage import schemas
 from storage.errors import NotAllowed
-from storage.models import Entry, EntryKind, Status
+from storage.models import Entry, EntryKind, GuildSettings, Status
 from storage.schemas import EntryInput, EntryUpdate
 from storage.services import entries, proposals
 from storage.services.settings import get_settings, remember_locale
@@ -67,6 +68,20 @@ def text_inputs(
         for field, limit in TEXT_LIMITS.items()
         if measures or field != "success_measures"
     }
+
+
+async def editable_entry(
+    interaction: discord.Interaction, entry_id: int, *, session: AsyncSession
+) -> tuple[GuildSettings, Entry]:
+    """The guild's settings and the entry, once the member may edit it (moderators; its
+    proposer while it is proposed or rejected)."""
+    guild_id = guild_id_of(interaction)
+    settings = await get_settings(session=session, guild_id=guild_id)
+    entry = await entries.get_entry(entry_id, session=session, guild_id=guild_id)
+    allowed = is_moderator(interaction, settings)
+    if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
+        raise NotAllowed()
+    return settings, entry
 
 
 class EntryTextsModal(discord.ui.Modal):
@@ -119,11 +134,7 @@ class EditModal(EntryTextsModal):
         bot = bot_of(interaction)
         guild_id = guild_id_of(interaction)
         async with bot.database.transaction() as session:
-            settings = await get_settings(session=session, guild_id=guild_id)
-            entry = await entries.get_entry(self.entry_id, session=session, guild_id=guild_id)
-            allowed = is_moderator(interaction, settings)
-            if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
-                raise NotAllowed()
+            settings, entry = await editable_entry(interaction, self.entry_id, session=session)
             entry = await entries.update_entry(
                 self.entry_id,
                 changes,
@@ -145,13 +156,8 @@ async def open_edit(
     interaction: discord.Interaction, entry_id: int, options: dict[str, Any] | None = None
 ) -> None:
     """The edit form; for a rejected proposal, the offer to revise and resubmit it."""
-    guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
-        settings = await get_settings(session=session, guild_id=guild_id)
-        entry = await entries.get_entry(entry_id, session=session, guild_id=guild_id)
-    allowed = is_moderator(interaction, settings)
-    if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
-        raise NotAllowed()
+        _, entry = await editable_entry(interaction, entry_id, session=session)
     if entry.status == Status.REJECTED:
         await offer_revision(interaction, entry, entry_texts(entry), options or {})
         return
@@ -216,11 +222,7 @@ class ConfirmResubmission(OwnedView):
         guild_id = guild_id_of(interaction)
         now = bot.clock.now()
         async with bot.database.transaction() as session:
-            settings = await get_settings(session=session, guild_id=guild_id)
-            entry = await entries.get_entry(self.entry_id, session=session, guild_id=guild_id)
-            allowed = is_moderator(interaction, settings)
-            if not proposals.can_edit(entry, user_id=interaction.user.id, is_moderator=allowed):
-                raise NotAllowed()
+            await editable_entry(interaction, self.entry_id, session=session)
             entry = await proposals.resubmit(
                 self.entry_id,
                 self.data,
