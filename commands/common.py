@@ -86,15 +86,18 @@ async def member_zone(interaction: discord.Interaction) -> str:
         )
 
 
-async def read_due(interaction: discord.Interaction, text: str | None) -> DueReading | None:
-    """Read a due date in the member's language and time zone, against the interaction's
-    time: the reading chosen, and the others an ambiguous phrase has ("at 3")."""
+async def read_due(
+    interaction: discord.Interaction, text: str | None, *, zone: str | None = None
+) -> DueReading | None:
+    """Read a due date in the member's language and time zone (`zone`, if the caller has
+    it already), against the interaction's time: the reading chosen, and the others an
+    ambiguous phrase has ("at 3")."""
     if not text:
         return None
     return read_due_phrase(
         text,
         now=interaction.created_at,
-        timezone=await member_zone(interaction),
+        timezone=zone or await member_zone(interaction),
         locale=interaction.locale.value,
     )
 

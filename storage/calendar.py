@@ -12,9 +12,39 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vRecur
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Milestone
+from storage.services import entries, milestones
+from storage.services.settings import get_settings
 
 PRODUCT = "-//Partnerships bot//Milestones//EN"
 UID_DOMAIN = "partnerbot"
+# A calendar of more is not one a person reads; the file stays small for Discord.
+CALENDAR_MAX = 2000
+
+
+@dataclass(frozen=True)
+class CalendarSource:
+    """What a guild's calendar is made of: its open milestones (soonest first), their
+    entries' names, and the guild's reminder lead times and language."""
+
+    milestones: list[Milestone]
+    entry_names: dict[int, str]
+    lead_minutes: list[int]
+    guild_locale: str | None
+
+
+async def calendar_source(
+    *, session: AsyncSession, guild_id: int, mine: int | None = None
+) -> CalendarSource:
+    """The guild's open milestones for a calendar (`mine`: this member's only)."""
+    page, _ = await milestones.list_milestones(
+        session=session, guild_id=guild_id, mine=mine, limit=CALENDAR_MAX
+    )
+    names = await entries.names_of((m.entry_id for m in page), session=session, guild_id=guild_id)
+    settings = await get_settings(session=session, guild_id=guild_id)
+    return CalendarSource(page, names, list(settings.reminder_lead_minutes), settings.locale)
 
 
 @dataclass(frozen=True)

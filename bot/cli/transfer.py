@@ -14,16 +14,13 @@ from tqdm import tqdm
 
 from bot.config import Settings
 from bot.i18n import channel_locale, t
-from bot.render.milestones import calendar_items
+from bot.render.milestones import calendar_file
 from storage import transfer, transfer_formats
-from storage.calendar import milestones_calendar
+from storage.calendar import calendar_source
 from storage.db import CLI_BUSY_TIMEOUT_MS, Database
 from storage.errors import InvalidInput
-from storage.services import entries, milestones
-from storage.services.settings import get_settings
 
 CALENDAR = "ics"  # the open milestones, as /milestone calendar gives them
-CALENDAR_LIMIT = 10_000
 
 CLI_LOCALE = "en"
 
@@ -126,23 +123,12 @@ async def _export_calendar(
 ) -> int:
     """The open milestones as /milestone calendar gives them, in the guild's language;
     coordinators by their Discord id (the command line knows no names)."""
-    page, _ = await milestones.list_milestones(
-        session=session, guild_id=guild_id, limit=CALENDAR_LIMIT
-    )
-    guild = await get_settings(session=session, guild_id=guild_id)
-    names = {
-        entry_id: (await entries.get_entry(entry_id, session=session, guild_id=guild_id)).name
-        for entry_id in {m.entry_id for m in page}
-    }
-    locale = channel_locale(guild.locale, settings.default_locale)
-    data = milestones_calendar(
-        calendar_items(page, names, {}, locale),
-        name=t(locale, "calendar-name", guild_id),
-        lead_minutes=guild.reminder_lead_minutes,
-        now=datetime.now(UTC),  # the real clock, at the edge
-    )
+    source = await calendar_source(session=session, guild_id=guild_id)
+    locale = channel_locale(source.guild_locale, settings.default_locale)
+    # The real clock, at the edge: the command line has no bot.
+    data = calendar_file(source, {}, locale, guild_name=str(guild_id), now=datetime.now(UTC))
     out.write(data.decode("utf-8"))  # CRLF line ends, as RFC 5545 wants, kept as written
-    return len(page)
+    return len(source.milestones)
 
 
 def _noun(fmt: str, count: int) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,23 +66,18 @@ class ReminderDispatcher:
         # A channel post: the guild's language, else the bot's default.
         return channel_locale(claim.locale, self.default_locale)
 
-    def _late_if_missed(self, claims: Sequence[ClaimedReminder]) -> list[ClaimedReminder]:
-        started = self.started_at
-        return [
-            replace(claim, late=True)
-            if started is not None and not claim.late and claim.fire_at < started
-            else claim
-            for claim in claims
-        ]
-
     async def run_due(self, now: datetime) -> datetime | None:
         if self.started_at is None:
             self.started_at = now
         await self._resend_stale(now)
         while True:
             async with self.database.transaction() as session:
-                claims = await reminders.claim_due(session=session, now=now, limit=self.claim_limit)
-                claims = self._late_if_missed(claims)
+                claims = await reminders.claim_due(
+                    session=session,
+                    now=now,
+                    limit=self.claim_limit,
+                    running_since=self.started_at,
+                )
                 grouped = self._group(claims)
                 leaders = await reminders.assign_messages(
                     [ids for _, _, ids in grouped], session=session

@@ -6,19 +6,22 @@ Reminder messages themselves are in `bot.render.reminders`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from math import ceil
 from zoneinfo import ZoneInfo
 
 import discord
+from dateutil import rrule
 
 from bot.i18n import t
 from bot.render.entries import BRAND
 from bot.render.limits import CHOICE_NAME, CONTENT, EMBED_DESCRIPTION, EMBED_TITLE, truncate
 from bot.render.reminders import display_title
 from bot.render.text import timestamp, user_text
-from storage.calendar import CalendarItem
+from storage.calendar import CalendarItem, CalendarSource, milestones_calendar
 from storage.models import GuildSettings, Milestone
+from storage.services.recurrence import Recurrence
 
 PER_PAGE = 10
 
@@ -32,10 +35,10 @@ def _who(milestone: Milestone, settings: GuildSettings, locale: str) -> str:
 
 
 _REPEAT_KEYS = {
-    "DAILY": "repeat-daily",
-    "WEEKLY": "repeat-weekly",
-    "MONTHLY": "repeat-monthly",
-    "YEARLY": "repeat-yearly",
+    rrule.DAILY: "repeat-daily",
+    rrule.WEEKLY: "repeat-weekly",
+    rrule.MONTHLY: "repeat-monthly",
+    rrule.YEARLY: "repeat-yearly",
 }
 
 
@@ -43,13 +46,12 @@ def repeat_line(milestone: Milestone, locale: str) -> str | None:
     """How a recurring milestone repeats, or None for a one-off."""
     if not milestone.recurrence:
         return None
-    parts = dict(part.split("=", 1) for part in milestone.recurrence.split(";"))
-    every = t(locale, _REPEAT_KEYS[parts["FREQ"]], int(parts.get("INTERVAL", "1")))
-    if "COUNT" in parts:
-        return t(locale, "repeat-count", every, int(parts["COUNT"]), milestone.occurrence + 1)
-    if "UNTIL" in parts:
-        until = datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return t(locale, "repeat-until", every, timestamp(until, "D"))
+    rule = Recurrence.from_rrule_text(milestone.recurrence)
+    every = t(locale, _REPEAT_KEYS[rule.freq], rule.interval)
+    if rule.count is not None:
+        return t(locale, "repeat-count", every, rule.count, milestone.occurrence + 1)
+    if rule.until is not None:
+        return t(locale, "repeat-until", every, timestamp(rule.until, "D"))
     return t(locale, "repeat-forever", every)
 
 
@@ -173,11 +175,10 @@ def _rule_from_here(milestone: Milestone) -> str | None:
     so a COUNT counts only the occurrences left."""
     if not milestone.recurrence:
         return None
-    parts = [part.split("=", 1) for part in milestone.recurrence.split(";")]
-    return ";".join(
-        f"{key}={int(value) - milestone.occurrence if key == 'COUNT' else value}"
-        for key, value in parts
-    )
+    rule = Recurrence.from_rrule_text(milestone.recurrence)
+    if rule.count is not None:
+        rule = replace(rule, count=rule.count - milestone.occurrence)
+    return rule.rrule_text()
 
 
 def milestones_after_status(
@@ -195,3 +196,15 @@ def milestones_after_status(
         )
         lines.append(t(locale, "milestones-still-open", len(still_open), titles))
     return "".join(f"\n{line}" for line in lines)
+
+
+def calendar_file(
+    source: CalendarSource, who: dict[int, str], locale: str, *, guild_name: str, now: datetime
+) -> bytes:
+    """The .ics file of `source`, titled in `locale`; `who`: coordinators' names known."""
+    return milestones_calendar(
+        calendar_items(source.milestones, source.entry_names, who, locale),
+        name=t(locale, "calendar-name", guild_name),
+        lead_minutes=source.lead_minutes,
+        now=now,
+    )

@@ -35,7 +35,6 @@ from commands.common import (
 )
 from commands.milestone.access import (
     change_milestone,
-    entry_names,
     finish,
     milestone_autocomplete,
     milestone_id,
@@ -82,10 +81,10 @@ async def add(
     """Add a milestone to an entry; its coordinator is reminded before it is due."""
     guild_id = guild_id_of(interaction)
     bot = bot_of(interaction)
-    reading = await read_due(interaction, due)
+    zone = await member_zone(interaction)
+    reading = await read_due(interaction, due, zone=zone)
     if reading is None:
         raise InvalidInput("due", "error-required")
-    zone = await member_zone(interaction)
     rule = None
     if repeat is not None:
         rule = parse_recurrence(
@@ -167,7 +166,7 @@ async def list_command(
                 limit=PER_PAGE,
                 offset=offset,
             )
-            names = await entry_names(
+            names = await entries.names_of(
                 (m.entry_id for m in page), session=session, guild_id=guild_id
             )
         return milestone_page(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -62,14 +62,6 @@ def milestone_id(reference: str) -> int:
     return int(text)
 
 
-async def entry_names(
-    ids: Iterable[int], *, session: AsyncSession, guild_id: int
-) -> dict[int, str]:
-    return {
-        i: (await entries.get_entry(i, session=session, guild_id=guild_id)).name for i in set(ids)
-    }
-
-
 @quiet_autocomplete
 async def milestone_autocomplete(
     interaction: discord.Interaction, current: str
@@ -99,7 +91,7 @@ async def milestone_autocomplete(
             or needle == str(m.id)
         ][:AUTOCOMPLETE_CHOICES]
         # Names only for what is shown: one query per entry.
-        names = named | await entry_names(
+        names = named | await entries.names_of(
             (m.entry_id for m in shown if m.entry_id not in named),
             session=session,
             guild_id=guild_id,

@@ -9,16 +9,11 @@ from discord import app_commands
 
 from bot.checks import guild_id_of
 from bot.i18n import t, user_locale
-from bot.render.milestones import calendar_items
+from bot.render.milestones import calendar_file
 from commands.common import bot_of
-from commands.milestone.access import entry_names
-from storage.calendar import milestones_calendar
-from storage.services import milestones
-from storage.services.settings import get_settings
+from storage.calendar import calendar_source
 from storage.transfer_formats import export_filename
 
-# A calendar of more is not one a person reads; the file stays small for Discord.
-CALENDAR_MAX = 2000
 NAMES_MAX = 25
 
 
@@ -30,14 +25,10 @@ async def calendar_command(interaction: discord.Interaction, mine: bool = False)
     bot = bot_of(interaction)
     locale = user_locale(interaction)
     async with bot.database.sessions() as session:
-        page, _ = await milestones.list_milestones(
-            session=session,
-            guild_id=guild_id,
-            mine=interaction.user.id if mine else None,
-            limit=CALENDAR_MAX,
+        source = await calendar_source(
+            session=session, guild_id=guild_id, mine=interaction.user.id if mine else None
         )
-        names = await entry_names((m.entry_id for m in page), session=session, guild_id=guild_id)
-        settings = await get_settings(session=session, guild_id=guild_id)
+    page = source.milestones
     if not page:
         await interaction.response.send_message(t(locale, "calendar-empty"), ephemeral=True)
         return
@@ -47,12 +38,7 @@ async def calendar_command(interaction: discord.Interaction, mine: bool = False)
     who = await coordinator_names(guild, {m.coordinator_id for m in page} - {None})
     guild_name = guild.name if guild is not None else str(guild_id)
     now = bot.clock.now()
-    data = milestones_calendar(
-        calendar_items(page, names, who, locale),
-        name=t(locale, "calendar-name", guild_name),
-        lead_minutes=settings.reminder_lead_minutes,
-        now=now,
-    )
+    data = calendar_file(source, who, locale, guild_name=guild_name, now=now)
     filename = export_filename("ics", guild_name, now, what="milestones")
     await interaction.followup.send(
         t(locale, "calendar-ready", len(page)),

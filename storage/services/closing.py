@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Entry, Milestone, ReminderState, Status
-from storage.services import milestones, planning
+from storage.models import Entry, Milestone, Status
+from storage.services import milestones
 
 # An entry leaving the pipeline closes its open milestones: no more reminders for them.
 CLOSING_STATUSES = (Status.REJECTED, Status.ARCHIVED)
@@ -21,21 +21,17 @@ async def close_open_milestones(
     """The entry was rejected or archived: its open milestones end (audited
     "milestone-close", with the status), their pending reminders cancelled."""
     assert entry.id is not None
-    statement = select(Milestone).where(
-        Milestone.entry_id == entry.id,
-        Milestone.guild_id == entry.guild_id,
-        col(Milestone.done_at).is_(None),
+    closed = await open_of_entry(
+        entry.id, session=session, guild_id=entry.guild_id, for_update=True
     )
-    closed = list((await session.exec(statement.with_for_update())).all())
     for milestone in closed:
-        before = milestones.snapshot(milestone)
-        milestone.done_at = now
-        milestone.closed_reason = str(entry.status)
-        for stage in await planning.pending_stages(milestone, session=session):
-            stage.state = ReminderState.CANCELLED
-            session.add(stage)
-        await milestones.save_milestone(
-            milestone, "milestone-close", session=session, actor_id=actor_id, now=now, before=before
+        await milestones.end_milestone(
+            milestone,
+            "milestone-close",
+            session=session,
+            actor_id=actor_id,
+            now=now,
+            closed_reason=str(entry.status),
         )
     return closed
 
@@ -54,10 +50,20 @@ async def closed_with_entry(
     return list((await session.exec(statement.order_by(col(Milestone.due_at)))).all())
 
 
-async def open_of_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> list[Milestone]:
-    statement = select(Milestone).where(
-        Milestone.entry_id == entry_id,
-        Milestone.guild_id == guild_id,
-        col(Milestone.done_at).is_(None),
+async def open_of_entry(
+    entry_id: int, *, session: AsyncSession, guild_id: int, for_update: bool = False
+) -> list[Milestone]:
+    """The entry's milestones not done, soonest due first (`for_update`: locked, as a
+    change takes them, serialised with the reminders' claim)."""
+    statement = (
+        select(Milestone)
+        .where(
+            Milestone.entry_id == entry_id,
+            Milestone.guild_id == guild_id,
+            col(Milestone.done_at).is_(None),
+        )
+        .order_by(col(Milestone.due_at))
     )
-    return list((await session.exec(statement.order_by(col(Milestone.due_at)))).all())
+    if for_update:
+        statement = statement.with_for_update()
+    return list((await session.exec(statement)).all())

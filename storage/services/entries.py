@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -128,6 +128,17 @@ async def sync_reporting(entry: Entry, *, session: AsyncSession, now: datetime) 
     if entry.status in (Status.PROPOSED, Status.REJECTED):
         return
     await reporting.sync_reporting_milestone(entry, session=session, now=now)
+
+
+async def names_of(ids: Iterable[int], *, session: AsyncSession, guild_id: int) -> dict[int, str]:
+    """The names of these entries of the guild, in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(Entry.id, Entry.name).where(Entry.guild_id == guild_id, col(Entry.id).in_(wanted))
+    )
+    return {entry_id: name for entry_id, name in rows.all() if entry_id is not None}
 
 
 async def get_entry(entry_id: int, *, session: AsyncSession, guild_id: int) -> Entry:

@@ -278,17 +278,34 @@ async def mark_done(
     milestone = await _for_change(milestone_id, session=session, guild_id=guild_id, actor=actor)
     if milestone.done_at is not None:
         return milestone
+    milestone.acknowledged_at = milestone.acknowledged_at or now
+    await end_milestone(
+        milestone, "milestone-done", session=session, actor_id=actor.user_id, now=now
+    )
+    await plan_following(milestone, now, session=session)
+    return milestone
+
+
+async def end_milestone(
+    milestone: Milestone,
+    action: str,
+    *,
+    session: AsyncSession,
+    actor_id: int | None,
+    now: datetime,
+    closed_reason: str | None = None,
+) -> None:
+    """No more reminders: done at `now` (or closed, with its reason), pending stages
+    cancelled, audited as `action`."""
     before = snapshot(milestone)
     milestone.done_at = now
-    milestone.acknowledged_at = milestone.acknowledged_at or now
+    milestone.closed_reason = closed_reason
     for stage in await planning.pending_stages(milestone, session=session):
         stage.state = ReminderState.CANCELLED
         session.add(stage)
     await save_milestone(
-        milestone, "milestone-done", session=session, actor_id=actor.user_id, now=now, before=before
+        milestone, action, session=session, actor_id=actor_id, now=now, before=before
     )
-    await plan_following(milestone, now, session=session)
-    return milestone
 
 
 async def plan_following(milestone: Milestone, now: datetime, *, session: AsyncSession) -> None:

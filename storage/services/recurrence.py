@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +33,7 @@ MAX_LENGTH = 100
 INTERVAL_MAX = 99
 COUNT_MAX = 500
 _FREQ_NAMES = {DAILY: "DAILY", WEEKLY: "WEEKLY", MONTHLY: "MONTHLY", YEARLY: "YEARLY"}
+_UNTIL_FORMAT = "%Y%m%dT%H%M%SZ"
 
 # unit word -> (rrule frequency, how many of it)
 _UNITS = {
@@ -78,8 +79,21 @@ class Recurrence:
         if self.count is not None:
             parts.append(f"COUNT={self.count}")
         if self.until is not None:
-            parts.append(f"UNTIL={self.until.astimezone(UTC):%Y%m%dT%H%M%SZ}")
+            parts.append(f"UNTIL={self.until.astimezone(UTC):{_UNTIL_FORMAT}}")
         return ";".join(parts)
+
+    @classmethod
+    def from_rrule_text(cls, text: str) -> Recurrence:
+        """The rule `rrule_text` wrote, read back (the only RRULEs stored are ours)."""
+        parts = dict(part.split("=", 1) for part in text.split(";"))
+        frequencies = {name: freq for freq, name in _FREQ_NAMES.items()}
+        until = parts.get("UNTIL")
+        return cls(
+            frequencies[parts["FREQ"]],
+            int(parts.get("INTERVAL", "1")),
+            int(parts["COUNT"]) if "COUNT" in parts else None,
+            datetime.strptime(until, _UNTIL_FORMAT).replace(tzinfo=UTC) if until else None,
+        )
 
 
 def _number(word: str | None, default: int) -> int | None:
@@ -129,16 +143,12 @@ def parse_recurrence(text: str, *, now: datetime, timezone: str, locale: str) ->
 
 
 def _rule(rule_text: str, first_due: datetime, zone: ZoneInfo) -> rrule:
-    """The series' rule on the wall clock of its zone (naive local times)."""
-    start = first_due.astimezone(zone).replace(tzinfo=None)
-    until = re.search(r"UNTIL=(\d{8}T\d{6})Z", rule_text)
-    body = re.sub(r";?UNTIL=\d{8}T\d{6}Z", "", rule_text)
-    rule = rrulestr(body, dtstart=start)
-    assert isinstance(rule, rrule)
-    if until is not None:  # compared on the same (local, naive) clock as the occurrences
-        bound = datetime.strptime(until[1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-        rule = rule.replace(until=bound.astimezone(zone).replace(tzinfo=None))
-    return rule
+    """The series' rule on the wall clock of its zone (naive local times; its end too,
+    so that it is compared on the same clock as the occurrences)."""
+    rule = Recurrence.from_rrule_text(rule_text)
+    local = first_due.astimezone(zone).replace(tzinfo=None)
+    until = rule.until.astimezone(zone).replace(tzinfo=None) if rule.until else None
+    return rrule(rule.freq, interval=rule.interval, count=rule.count, until=until, dtstart=local)
 
 
 def occurrence_at(
@@ -184,23 +194,18 @@ async def plan_next(milestone: Milestone, *, session: AsyncSession) -> Milestone
     """
     if not milestone.recurrence or milestone.id is None:
         return None
+    if await next_occurrence(milestone, session=session) is not None:
+        return None
     series_id = milestone.series_id or milestone.id
     following = milestone.occurrence + 1
-    existing = await session.exec(
-        select(Milestone.id).where(
-            Milestone.series_id == series_id, Milestone.occurrence == following
-        )
-    )
-    if existing.first() is not None:
-        return None
-    first = await session.get(Milestone, series_id) if series_id != milestone.id else milestone
-    first_due = first.due_at if first is not None and first.occurrence == 0 else milestone.due_at
-    start_index = 0 if first is not None and first.occurrence == 0 else milestone.occurrence
+    # Counted from the series' first occurrence; if it was removed, from this one.
+    first = await session.get(Milestone, series_id)
+    start = first if first is not None else milestone
     due = occurrence_at(
         milestone.recurrence,
         milestone.recurrence_zone or "UTC",
-        first_due,
-        following - start_index,
+        start.due_at,
+        following - start.occurrence,
     )
     if due is None:
         return None

@@ -89,6 +89,7 @@ def _claimed(
     guild: GuildSettings,
     channel_id: int,
     now: datetime,
+    running_since: datetime | None = None,
 ) -> ClaimedReminder:
     assert stage.id is not None and milestone.id is not None
     return ClaimedReminder(
@@ -108,7 +109,9 @@ def _claimed(
         coordinator_role_id=guild.coordinator_role_id,
         overdue_max=guild.overdue_max,
         final=planning.is_final(stage.kind, stage.seq, guild.overdue_max),
-        late=now - stage.fire_at > LATE_AFTER,
+        # Late: past LATE_AFTER, or due before the bot was running (however short the gap).
+        late=now - stage.fire_at > LATE_AFTER
+        or (running_since is not None and stage.fire_at < running_since),
         locale=guild.locale,
     )
 
@@ -141,9 +144,14 @@ async def _set(session: AsyncSession, ids: Iterable[int], *where: Any, **values:
 
 
 async def claim_due(
-    *, session: AsyncSession, now: datetime, limit: int = CLAIM_LIMIT
+    *,
+    session: AsyncSession,
+    now: datetime,
+    limit: int = CLAIM_LIMIT,
+    running_since: datetime | None = None,
 ) -> list[ClaimedReminder]:
     """Claim what is due at `now`: one stage per milestone, the most advanced.
+    `running_since`: when the claiming process started (what fell due before is late).
 
     Run inside the caller's transaction; commit it before sending. Stale stages
     (after downtime: 7-day, 1-day and due all past) collapse into the most advanced
@@ -198,7 +206,13 @@ async def claim_due(
     await _add_next_overdue(session, won.values(), {mid: context[mid][2] for mid in won}, now)
     await _plan_next_occurrences(session, won, context, now)
     return [
-        _claimed(stage, *context[mid], channel_id=context[mid][2].reminder_channel_id or 0, now=now)
+        _claimed(
+            stage,
+            *context[mid],
+            channel_id=context[mid][2].reminder_channel_id or 0,
+            now=now,
+            running_since=running_since,
+        )
         for mid, stage in sorted(won.items(), key=lambda item: item[1].fire_at)
     ]
 
