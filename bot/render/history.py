@@ -32,7 +32,7 @@ def _value(field: str, value: Any, locale: str) -> str:
         return timestamp(datetime.fromisoformat(str(value)), "D")
     if field in FLAGS:
         return t(locale, "history-yes" if value else "history-no")
-    return f"“{one_line(str(value), 80)}”"
+    return t(locale, "quoted", one_line(str(value), 80))
 
 
 def _long(field: str, value: Any, locale: str, *, created: bool) -> str:
@@ -65,9 +65,9 @@ def change_detail(
     return truncate("; ".join(parts), DETAIL_MAX)
 
 
-def _milestone_title(changes: Mapping[str, Any], titles: Mapping[int, str]) -> str:
+def _milestone_title(changes: Mapping[str, Any], titles: Mapping[int, str], locale: str) -> str:
     title = changes.get("title") or titles.get(changes.get("id") or 0) or ""
-    return f"“{one_line(str(title), 80)}”" if title else ""
+    return t(locale, "quoted", one_line(str(title), 80)) if title else ""
 
 
 def history_line(event: AuditEvent, locale: str, titles: Mapping[int, str]) -> str:
@@ -75,7 +75,7 @@ def history_line(event: AuditEvent, locale: str, titles: Mapping[int, str]) -> s
     if event.action.startswith("milestone-"):
         # Milestone events are labelled by their action key, and name the milestone.
         action = t(locale, event.action)
-        detail = _milestone_title(event.after or event.before or {}, titles)
+        detail = _milestone_title(event.after or event.before or {}, titles, locale)
     else:
         action = t(locale, f"history-action-{event.action}")
         detail = change_detail(event.before, event.after, locale)

@@ -192,7 +192,8 @@ def milestones_after_status(
         lines.append(t(locale, "milestones-stay-closed", stay_closed))
     if still_open:
         titles = ", ".join(
-            f"“{user_text(display_title(m.title, locale), 80)}”" for m in still_open[:10]
+            t(locale, "quoted", user_text(display_title(m.title, locale), 80))
+            for m in still_open[:10]
         )
         lines.append(t(locale, "milestones-still-open", len(still_open), titles))
     return "".join(f"\n{line}" for line in lines)

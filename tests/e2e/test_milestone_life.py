@@ -193,6 +193,9 @@ async def test_entries_that_leave_the_pipeline_stop_reminding(world: World) -> N
     )
     assert "Se cerró su hito abierto" in archived.content  # the moderator reads Spanish
     assert (await stored(world, "Print run")).done_at is not None
+    history = await run(world, "partnership history", world.volunteer, {"entry": ENTRY})
+    lines = history.embeds[0]["description"]
+    assert "closed a milestone with the entry" in lines and "“Print run”" in lines
     refused = await add(world, world.volunteer, title="Second run", due="in 3 weeks")
     assert refused.ephemeral and "“Wiki-to-print” is archived: it takes no new milestones" in (
         refused.content
