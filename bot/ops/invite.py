@@ -24,6 +24,9 @@ NEEDS = (
     Need("view_channel", "see the review, reminder and digest channels"),
     Need("send_messages", "post proposals for review, reminders and weekly digests"),
     Need("embed_links", "show proposals, reminders and digests as embeds"),
+    Need("create_public_threads", "open a discussion thread under each proposal"),
+    Need("send_messages_in_threads", "post the decision in the proposal's thread"),
+    Need("manage_threads", "lock and archive the thread once the proposal is decided"),
 )
 
 

@@ -43,6 +43,8 @@ def test_partnerbot_invite_prints_the_link_and_why(
     out = capsys.readouterr().out
     assert out.startswith("https://discord.com/oauth2/authorize?")
     assert "Send Messages: to post proposals for review" in out
+    assert "Create Public Threads: to open a discussion thread" in out
+    assert "Manage Threads: to lock and archive the thread" in out
     assert main(["invite"]) == 2  # no token, no id: says where to find it
     assert "--client-id" in capsys.readouterr().err
 
