@@ -57,12 +57,17 @@ def _cell(name: str, row: dict[str, Any], locale: str) -> str:
     return wiki_cell(value)
 
 
+def table_head(locale: str) -> str:
+    """The table's opening and header row."""
+    headers = " !! ".join(t(locale, f"field-{name}") for name in COLUMNS)
+    return f'{{| class="wikitable sortable"\n! {headers}'
+
+
+def table_row(row: dict[str, Any], locale: str) -> str:
+    """One entry's row (`storage.transfer.export_rows`), on one line."""
+    return "| " + " || ".join(_cell(name, row, locale) for name in COLUMNS)
+
+
 def mediawiki_table(rows: Sequence[dict[str, Any]], *, locale: str) -> str:
     """A sortable wikitable of the export's rows (`storage.transfer.export_rows`)."""
-    headers = " !! ".join(t(locale, f"field-{name}") for name in COLUMNS)
-    lines = ['{| class="wikitable sortable"', f"! {headers}"]
-    for row in rows:
-        lines.append("|-")
-        lines.append("| " + " || ".join(_cell(name, row, locale) for name in COLUMNS))
-    lines.append("|}")
-    return "\n".join(lines) + "\n"
+    return "\n|-\n".join([table_head(locale), *(table_row(row, locale) for row in rows)]) + "\n|}\n"
