@@ -1,4 +1,5 @@
-"""/review: the queue of proposals waiting for review, one a page, with its buttons."""
+"""/review: the queue of proposals waiting for review, one a page, with its buttons; and
+the rows people changed on the wiki page (`/review wiki`), with a decision for each."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from discord import app_commands
 
 from bot.checks import guild_id_of, require_moderator
 from bot.i18n import t, user_locale
+from bot.jobs import WIKI
 from bot.render import proposals as render
+from bot.render import wiki as render_wiki
 from bot.ui import Pager
 from commands.common import MODERATORS_ONLY, bot_of
 from commands.entry_actions import run_action
-from storage.models import Entry
-from storage.services import proposals
+from storage.models import Entry, WikiChange
+from storage.services import proposals, wiki
 from storage.services import support as support_service
 from storage.services.settings import get_settings
 
@@ -95,3 +98,88 @@ class ReviewPager(Pager):
                 await run_action(interaction, action, self.entry_id)
 
         return act
+
+
+@review_group.command(name="wiki")
+async def wiki_changes(interaction: discord.Interaction) -> None:
+    """Rows people changed on the wiki page, with a decision for each."""
+    bot = bot_of(interaction)
+    guild_id = guild_id_of(interaction)
+    locale = user_locale(interaction)
+    async with bot.database.sessions() as session:
+        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+
+    async def load(offset: int) -> tuple[discord.Embed, int]:
+        async with bot.database.sessions() as session:
+            page, total = await wiki.open_changes(
+                session=session, guild_id=guild_id, limit=1, offset=offset
+            )
+        pager.item = page[0] if page else None
+        if not page:
+            return discord.Embed(description=t(locale, "wiki-review-empty")), total
+        url = bot.wiki.diff_url(page[0].revid, None) if bot.wiki and page[0].revid else None
+        embed = render_wiki.change_embed(
+            page[0], position=offset + 1, total=total, revision_url=url, locale=locale
+        )
+        return embed, total
+
+    pager = WikiChangePager(owner_id=interaction.user.id, locale=locale, load=load, total=0)
+    embed, total = await load(0)
+    if total == 0:
+        await interaction.response.send_message(t(locale, "wiki-review-empty"), ephemeral=True)
+        return
+    pager.total = total
+    pager._update_buttons()
+    await interaction.response.send_message(embed=embed, view=pager, ephemeral=True)
+    pager.answered = interaction
+
+
+class WikiChangePager(Pager):
+    """The wiki's changed rows, one a page, with a button for each decision on the shown one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(per_page=1, **kwargs)
+        self.item: WikiChange | None = None
+        for decision, key in (
+            (wiki.KEEP_WIKI, "wiki-review-keep-wiki"),
+            (wiki.KEEP_DIRECTORY, "wiki-review-keep-directory"),
+        ):
+            button: discord.ui.Button = discord.ui.Button(
+                style=discord.ButtonStyle.primary, label=t(self.locale, key)
+            )
+            button.callback = self._deciding(decision)  # type: ignore[method-assign]
+            self.add_item(button)
+
+    def _deciding(self, decision: str) -> Callable[[discord.Interaction], Awaitable[None]]:
+        async def decide(interaction: discord.Interaction) -> None:
+            if self.item is None or self.item.id is None:
+                return
+            bot = bot_of(interaction)
+            guild_id = guild_id_of(interaction)
+            async with bot.database.transaction() as session:
+                require_moderator(
+                    interaction, await get_settings(session=session, guild_id=guild_id)
+                )
+                item = await wiki.decide(
+                    session=session,
+                    guild_id=guild_id,
+                    change_id=self.item.id,
+                    decision=decision,
+                    actor_id=interaction.user.id,
+                    now=bot.clock.now(),
+                )
+            # The decision changes what the next publish writes: an automatic one is due.
+            bot.wake(WIKI, bot.clock.now())
+            # The decided item left the list: show the one now at this place, or the last.
+            embed, self.total = await self.load(self.offset)
+            if 0 < self.total <= self.offset:
+                self.offset = self.total - 1
+                embed, self.total = await self.load(self.offset)
+            self._update_buttons()
+            done = render_wiki.decided_text(item, self.locale)
+            if self.total == 0:
+                await interaction.response.edit_message(content=done, embed=None, view=None)
+                return
+            await interaction.response.edit_message(content=done, embed=embed, view=self)
+
+        return decide

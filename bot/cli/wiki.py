@@ -49,8 +49,7 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
         print(f"partnerbot: {t(CLI_LOCALE, error.key, *params)}", file=sys.stderr)
         return 1
     if published.outcome in (CREATED, EDITED):
-        key = f"wiki-published-{published.outcome}"
-        print(t(CLI_LOCALE, key, published.title, published.diff_url))
+        print(f"Published to {published.title} ({published.outcome}): {published.diff_url}")
     else:
         print(t(CLI_LOCALE, "wiki-published-unchanged", published.title))
     if published.changes:

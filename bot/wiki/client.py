@@ -157,7 +157,7 @@ class MwClient:
         self._last_edit: datetime | None = None
 
     def diff_url(self, new: int, old: int | None) -> str:
-        query = f"diff={new}&oldid={old}" if old else f"oldid={new}"
+        query = f"diff={new}&oldid={old}" if old else f"diff={new}"  # with the one before
         return f"{self.scheme}://{self.host}{self.path}index.php?{query}"
 
     async def _call(self, work: Callable[[mwclient.Site], Any]) -> Any:

@@ -42,7 +42,7 @@ def test_publish_writes_the_page_then_finds_nothing_to_change(
     assert main(["import", "--example", "--guild", GUILD]) == 0
     assert main(["wiki", "publish", "--guild", GUILD, "--page", title]) == 0
     out = capsys.readouterr().out
-    assert f"the page “{title}” was created" in out and "oldid=" in out
+    assert f"Published to {title} (created)" in out and "diff=" in out
     assert "Wiki-to-print" in mediawiki.text(title)
     assert main(["wiki", "publish", "--guild", GUILD, "--page", title]) == 0
     assert "no edit was needed" in capsys.readouterr().out

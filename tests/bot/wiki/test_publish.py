@@ -58,7 +58,7 @@ async def test_the_first_publish_creates_the_page_and_a_second_makes_no_edit(
     text = mediawiki.text(title)
     assert text.startswith(START) and text.rstrip().endswith(END)
     assert "Wiki-to-print" in text and 'class="wikitable sortable"' in text
-    assert first.diff_url and f"oldid={first.revid}" in first.diff_url
+    assert first.diff_url and f"diff={first.revid}" in first.diff_url
 
     second = await run(directory, client, clock)
     assert second.outcome == UNCHANGED and second.revid == first.revid
