@@ -168,8 +168,8 @@ class WikiChangePager(Pager):
                     actor_id=interaction.user.id,
                     now=bot.clock.now(),
                 )
-            # The decision changes what the next publish writes: an automatic one is due.
-            bot.wake(WIKI, bot.clock.now())
+            if bot.wiki is not None:  # what the next publish writes changed: one is due
+                bot.wake(WIKI, bot.clock.now())
             # The decided item left the list: show the one now at this place, or the last.
             embed, self.total = await self.load(self.offset)
             if 0 < self.total <= self.offset:
