@@ -65,8 +65,9 @@ def read_rows(block: str | None) -> dict[str, Row]:
     if not tables:
         return {}
     rows: dict[str, Row] = {}
-    # data() is linear in the cells (cells() is quadratic: seconds for a long directory).
-    for cells in tables[0].data()[1:]:
+    # data() is linear in the cells without spans (cells(), and data() with spans, encode
+    # the whole table per cell: seconds for a long directory); our rows span nothing.
+    for cells in tables[0].data(span=False)[1:]:
         row = tuple(cell or "" for cell in cells)
         rows.setdefault(row_key(row), row)
     return rows
@@ -100,7 +101,7 @@ class RowChange:
 def directory_rows(lines: Sequence[str], table: str) -> list[DirectoryRow]:
     """The bot's rows: each rendered line with its cells as the wiki will read them
     (`table`: the same rows as one table, parsed once)."""
-    parsed = wikitextparser.parse(table).tables[0].data()[1:]
+    parsed = wikitextparser.parse(table).tables[0].data(span=False)[1:]
     rows = []
     for line, cells in zip(lines, parsed, strict=True):
         row = tuple(cell or "" for cell in cells)
