@@ -4,7 +4,7 @@ the rows people changed on the wiki page (`/review wiki`), with a decision for e
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -22,6 +22,9 @@ from storage.services import proposals, wiki
 from storage.services import support as support_service
 from storage.services.settings import get_settings
 
+if TYPE_CHECKING:
+    from bot.client import PartnerBot
+
 review_group = app_commands.Group(
     name="review",
     description="Review proposed entries (moderators)",
@@ -33,11 +36,7 @@ review_group = app_commands.Group(
 @review_group.command(name="queue")
 async def queue(interaction: discord.Interaction) -> None:
     """Proposals waiting for review, oldest first, with their buttons."""
-    bot = bot_of(interaction)
-    guild_id = guild_id_of(interaction)
-    locale = user_locale(interaction)
-    async with bot.database.sessions() as session:
-        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+    bot, guild_id, locale = await _as_moderator(interaction)
 
     async def load(offset: int) -> tuple[discord.Embed, int]:
         async with bot.database.sessions() as session:
@@ -61,9 +60,23 @@ async def queue(interaction: discord.Interaction) -> None:
         return embed, total
 
     pager = ReviewPager(owner_id=interaction.user.id, locale=locale, load=load, total=0, per_page=1)
-    embed, total = await load(0)
+    await _send_first(interaction, pager, "review-queue-empty")
+
+
+async def _as_moderator(interaction: discord.Interaction) -> tuple[PartnerBot, int, str]:
+    """The bot, the guild and the member's language, for a moderator (else refused)."""
+    bot = bot_of(interaction)
+    guild_id = guild_id_of(interaction)
+    async with bot.database.sessions() as session:
+        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+    return bot, guild_id, user_locale(interaction)
+
+
+async def _send_first(interaction: discord.Interaction, pager: Pager, empty_key: str) -> None:
+    """Answer with the pager's first item, or say that there is none."""
+    embed, total = await pager.load(0)
     if total == 0:
-        await interaction.response.send_message(t(locale, "review-queue-empty"), ephemeral=True)
+        await interaction.response.send_message(t(pager.locale, empty_key), ephemeral=True)
         return
     pager.total = total
     pager._update_buttons()
@@ -103,11 +116,7 @@ class ReviewPager(Pager):
 @review_group.command(name="wiki")
 async def wiki_changes(interaction: discord.Interaction) -> None:
     """Rows people changed on the wiki page, with a decision for each."""
-    bot = bot_of(interaction)
-    guild_id = guild_id_of(interaction)
-    locale = user_locale(interaction)
-    async with bot.database.sessions() as session:
-        require_moderator(interaction, await get_settings(session=session, guild_id=guild_id))
+    bot, guild_id, locale = await _as_moderator(interaction)
 
     async def load(offset: int) -> tuple[discord.Embed, int]:
         async with bot.database.sessions() as session:
@@ -124,14 +133,7 @@ async def wiki_changes(interaction: discord.Interaction) -> None:
         return embed, total
 
     pager = WikiChangePager(owner_id=interaction.user.id, locale=locale, load=load, total=0)
-    embed, total = await load(0)
-    if total == 0:
-        await interaction.response.send_message(t(locale, "wiki-review-empty"), ephemeral=True)
-        return
-    pager.total = total
-    pager._update_buttons()
-    await interaction.response.send_message(embed=embed, view=pager, ephemeral=True)
-    pager.answered = interaction
+    await _send_first(interaction, pager, "wiki-review-empty")
 
 
 class WikiChangePager(Pager):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,27 +14,18 @@ GUILD = "111111111111111111"
 
 
 @pytest.fixture
-def workdir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mediawiki: MediaWiki
-) -> Iterator[Path]:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+def wiki_env(workdir: Path, monkeypatch: pytest.MonkeyPatch, mediawiki: MediaWiki) -> Path:
+    """The host's account on the tests' wiki, in the environment."""
     monkeypatch.setenv("WIKI_API_URL", mediawiki.api_url)
     monkeypatch.setenv("WIKI_USERNAME", mediawiki.bot_username)
     monkeypatch.setenv("WIKI_PASSWORD", BOT_PASSWORD)
     monkeypatch.setenv("WIKI_EDIT_INTERVAL", "0")
     monkeypatch.setenv("WIKI_MAX_RETRIES", "0")
-    root = logging.getLogger()
-    before = list(root.handlers)
-    yield tmp_path
-    for handler in root.handlers[:]:
-        if handler not in before:
-            root.removeHandler(handler)
+    return workdir
 
 
 def test_publish_writes_the_page_then_finds_nothing_to_change(
-    workdir: Path, mediawiki: MediaWiki, capsys: pytest.CaptureFixture[str]
+    wiki_env: Path, mediawiki: MediaWiki, capsys: pytest.CaptureFixture[str]
 ) -> None:
     title = f"CLI/{uuid.uuid4().hex[:8]}"
     assert main(["import", "--example", "--guild", GUILD]) == 0
@@ -49,7 +38,7 @@ def test_publish_writes_the_page_then_finds_nothing_to_change(
 
 
 def test_without_a_page_or_an_account_it_says_so(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    wiki_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["wiki", "publish", "--guild", GUILD]) == 1
     assert "No wiki page is chosen" in capsys.readouterr().err
