@@ -62,8 +62,7 @@ async def change_summary(world: World, name: str, summary: str) -> None:
 
 
 def persons_edit(mediawiki: MediaWiki, title: str, name: str, mark: str) -> None:
-    text = mediawiki.text(title)
-    line = next(row for row in text.splitlines() if row.startswith(f"| {name} "))
+    text, line = mediawiki.row(title, name)
     mediawiki.edit_as_person(title, text.replace(line, line.replace(" || ", f" || {mark} ", 1)))
 
 

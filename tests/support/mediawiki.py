@@ -159,6 +159,11 @@ class MediaWiki:
     def text(self, title: str) -> str:
         return str(self.person().pages[title].text())
 
+    def row(self, title: str, name: str) -> tuple[str, str]:
+        """The page's text and the line of the table's row for the entry `name`."""
+        text = self.text(title)
+        return text, next(line for line in text.splitlines() if line.startswith(f"| {name} "))
+
     def revisions(self, title: str) -> list[dict[str, object]]:
         return list(self.person().pages[title].revisions(prop="ids|user|comment"))
 

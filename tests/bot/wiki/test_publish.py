@@ -93,8 +93,7 @@ async def test_a_persons_row_becomes_a_review_item_and_survives_the_next_publish
 ) -> None:
     await choose_page(directory, title, clock)
     await run(directory, client, clock)
-    text = mediawiki.text(title)
-    line = next(row for row in text.splitlines() if row.startswith("| Wiki-to-print "))
+    text, line = mediawiki.row(title, "Wiki-to-print")
     changed = line.replace("| Wiki-to-print ||", "| Wiki-to-print || ROSA WAS HERE", 1)
     person_revid = mediawiki.edit_as_person(title, text.replace(line, changed))
 
@@ -125,8 +124,7 @@ async def test_a_removed_row_is_reported_and_not_put_back_until_decided(
 ) -> None:
     await choose_page(directory, title, clock)
     await run(directory, client, clock)
-    text = mediawiki.text(title)
-    line = next(row for row in text.splitlines() if row.startswith("| Wiki-to-print "))
+    text, line = mediawiki.row(title, "Wiki-to-print")
     mediawiki.edit_as_person(title, text.replace("|-\n" + line + "\n", ""))
     published = await run(directory, client, clock)
     [item] = published.changes
@@ -174,8 +172,7 @@ async def test_an_edit_made_between_the_read_and_the_write_is_read_again(
     await run(directory, plain, clock)
     await rename_summary(directory, "Wiki-to-print", "Changed in the directory.", clock)
 
-    text = mediawiki.text(title)
-    line = next(row for row in text.splitlines() if row.startswith("| Wiki-to-print "))
+    text, line = mediawiki.row(title, "Wiki-to-print")
     racing = EditsBetween(
         mediawiki,
         (line, line.replace("| Wiki-to-print ||", "| Wiki-to-print || RACED", 1)),
