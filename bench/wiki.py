@@ -30,7 +30,7 @@ from corpus import GUILD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.render.export import mediawiki_table, table_head, table_row
+from bot.render.export import table_head, table_row
 from bot.wiki.client import MwClient
 from bot.wiki.publish import CREATED, EDITED, UNCHANGED, publish
 from storage import transfer, wiki_text
@@ -53,7 +53,7 @@ async def _ours(database: Database, page_text: str) -> float:
     async with database.sessions() as session:
         rows = await transfer.export_rows(session=session, guild_id=GUILD)
     lines = [table_row(row, "en") for row in rows]
-    directory = wiki_text.directory_rows(lines, mediawiki_table(rows, locale="en"))
+    directory = wiki_text.directory_rows(table_head("en"), lines)
     current = wiki_text.read_rows(wiki_text.split_page(page_text).block)
     wiki_text.plan_block(
         head=table_head("en"), directory=directory, wiki=current, last=current, held=()

@@ -98,10 +98,16 @@ class RowChange:
     bot_row: Row | None
 
 
-def directory_rows(lines: Sequence[str], table: str) -> list[DirectoryRow]:
-    """The bot's rows: each rendered line with its cells as the wiki will read them
-    (`table`: the same rows as one table, parsed once)."""
-    parsed = wikitextparser.parse(table).tables[0].data(span=False)[1:]
+def table_text(head: str, lines: Iterable[str]) -> str:
+    """A table of one-line rows under `head` (its opening and header row)."""
+    return "\n|-\n".join([head, *lines]) + "\n|}\n"
+
+
+def directory_rows(head: str, lines: Sequence[str]) -> list[DirectoryRow]:
+    """The bot's rows: each rendered line with its cells as the wiki will read them (the
+    table parsed once)."""
+    table = wikitextparser.parse(table_text(head, lines)).tables[0]
+    parsed = table.data(span=False)[1:]
     rows = []
     for line, cells in zip(lines, parsed, strict=True):
         row = tuple(cell or "" for cell in cells)
@@ -142,7 +148,7 @@ def plan_block(
         name = wiki_plain(shown[0]) if shown else key
         changes.append(RowChange(_kind(now, before), key, name, now, mine.cells if mine else None))
         held.add(key)
-    lines = [head]
+    lines = []
     for row in directory:
         if row.key not in held:
             lines.append(row.line)
@@ -150,7 +156,7 @@ def plan_block(
             lines.append(row_line(wiki[row.key]))
     # Rows people added that the directory does not have, where they put them: at the end.
     lines.extend(row_line(wiki[key]) for key in wiki if key in held and key not in ours)
-    return "\n|-\n".join(lines) + "\n|}\n", changes
+    return table_text(head, lines), changes
 
 
 def changed_in(

@@ -10,6 +10,7 @@ from typing import Any
 from bot.i18n import normalize_locale, t
 from bot.render.entries import label
 from storage.transfer_formats import wiki_cell
+from storage.wiki_text import table_text
 
 # The columns a reader needs, then a partnership's measures, funder and report date.
 COLUMNS = (
@@ -70,4 +71,4 @@ def table_row(row: dict[str, Any], locale: str) -> str:
 
 def mediawiki_table(rows: Sequence[dict[str, Any]], *, locale: str) -> str:
     """A sortable wikitable of the export's rows (`storage.transfer.export_rows`)."""
-    return "\n|-\n".join([table_head(locale), *(table_row(row, locale) for row in rows)]) + "\n|}\n"
+    return table_text(table_head(locale), (table_row(row, locale) for row in rows))

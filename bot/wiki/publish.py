@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.i18n import channel_locale, t
-from bot.render.export import mediawiki_table, table_head, table_row
+from bot.render.export import table_head, table_row
 from bot.wiki.client import Page, WikiClient, WikiConflict
 from storage import transfer, wiki_text
 from storage.db import Database
@@ -71,13 +71,14 @@ async def _directory(
         audit_id = await wiki.latest_audit_id(session=session, guild_id=guild_id)
         exported = await transfer.export_rows(session=session, guild_id=guild_id)
         lines = [table_row(row, locale) for row in exported]
-        rows = wiki_text.directory_rows(lines, mediawiki_table(exported, locale=locale))
+        head = table_head(locale)
+        rows = wiki_text.directory_rows(head, lines)
         bot_rows = {row.key: row.cells for row in rows}
         held = await wiki.held_keys(session=session, guild_id=guild_id, bot_rows=bot_rows)
     return _Directory(
         title,
         locale,
-        table_head(locale),
+        head,
         rows,
         held,
         page.last_revid if own and page else None,
