@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.i18n import languages
 from bot.wiki.client import MwClient, Page
 from bot.wiki.publish import CREATED, EDITED, UNCHANGED, publish
 from storage.db import Database
 from storage.models import WikiChange
 from storage.schemas import EntryUpdate
-from storage.services import entries, wiki
+from storage.services import entries, settings, wiki
 from storage.wiki_text import END, START
 from tests.support.clocks import FixedClock
 from tests.support.factories import GUILD, MODERATOR
@@ -190,3 +191,21 @@ async def test_an_edit_made_between_the_read_and_the_write_is_read_again(
     assert published.changes[0].wiki_user == PERSON_USER
     text = mediawiki.text(title)
     assert "RACED" in text and "Changed in the directory." not in text
+
+
+async def test_the_table_and_the_edit_summary_are_in_the_guilds_language(
+    directory: Database, client: MwClient, mediawiki: MediaWiki, title: str, clock: FixedClock
+) -> None:
+    async with directory.transaction() as session:
+        await settings.update_settings(
+            session=session,
+            guild_id=GUILD,
+            actor_id=MODERATOR,
+            now=clock.now(),
+            languages=languages(),
+            locale="es",
+        )
+    await choose_page(directory, title, clock)
+    await run(directory, client, clock)
+    assert "! Nombre !! Tipo" in mediawiki.text(title)
+    assert "(5 entradas)" in str(mediawiki.revisions(title)[0]["comment"])
