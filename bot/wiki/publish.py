@@ -129,8 +129,9 @@ async def publish(
         page = await client.read(directory.title)
         parts = wiki_text.split_page(page.text)
         wiki_rows = wiki_text.read_rows(parts.block)
-        if last_text is None and since is None:
-            last_rows, revisions = wiki_rows, []  # never written here: take the block as it is
+        if not page.exists or (last_text is None and since is None):
+            # Never written here (or the page was deleted): take the block as it is.
+            last_rows, revisions = wiki_rows, []
         else:
             last_rows, revisions = await _attributed(
                 client, directory, page, since, last_text, merged=merged

@@ -170,6 +170,9 @@ class MediaWiki:
     def protect(self, title: str, *, on: bool = True) -> None:
         self._php("protect.php", "--user=Admin", *([] if on else ["--unprotect"]), title)
 
+    def delete(self, title: str) -> None:
+        self._php("deleteBatch.php", "-u", "Admin", stdin=title)
+
     def block_bot(self, *, on: bool = True) -> None:
         self._php(
             "blockUsers.php", "--performer=Admin", *([] if on else ["--unblock"]), stdin=BOT_USER

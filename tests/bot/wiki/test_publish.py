@@ -209,3 +209,14 @@ async def test_the_table_and_the_edit_summary_are_in_the_guilds_language(
     await run(directory, client, clock)
     assert "! Nombre !! Tipo" in mediawiki.text(title)
     assert "(5 entradas)" in str(mediawiki.revisions(title)[0]["comment"])
+
+
+async def test_a_deleted_page_is_created_again_with_nothing_to_review(
+    directory: Database, client: MwClient, mediawiki: MediaWiki, title: str, clock: FixedClock
+) -> None:
+    await choose_page(directory, title, clock)
+    await run(directory, client, clock)
+    mediawiki.delete(title)
+    again = await run(directory, client, clock)
+    assert again.outcome == CREATED and again.changes == []
+    assert "Wiki-to-print" in mediawiki.text(title)
