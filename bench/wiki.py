@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -28,17 +27,15 @@ from pathlib import Path
 from common import filled_database, machine
 from corpus import GUILD
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bot.render.export import table_head, table_row
 from bot.wiki.client import MwClient
+from bot.wiki.local import BOT_PASSWORD, missing, running_mediawiki
 from bot.wiki.publish import CREATED, EDITED, UNCHANGED, publish
 from storage import transfer, wiki_text
 from storage.clock import SystemClock
 from storage.db import Database
 from storage.schemas import EntryUpdate
 from storage.services import entries, wiki
-from tests.support.mediawiki import BOT_PASSWORD, missing, running_mediawiki
 
 
 async def _timed(work) -> tuple[float, object]:

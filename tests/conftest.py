@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.wiki.local import MediaWiki, running_mediawiki
+from bot.wiki.local import missing as mediawiki_missing
 from storage.db import Database, upgrade
-from tests.support.mediawiki import MediaWiki, running_mediawiki
-from tests.support.mediawiki import missing as mediawiki_missing
 from tests.support.pg_outage import OutageProxy
 
 POSTGRES_URL = os.environ.get(

@@ -9,10 +9,10 @@ import uuid
 import pytest
 
 from bot.double import Message
+from bot.wiki.local import BOT_PASSWORD, PERSON_USER, MediaWiki
 from storage.schemas import EntryUpdate
 from storage.services import entries
 from tests.e2e.conftest import World, start_bot, stop_bot
-from tests.support.mediawiki import BOT_PASSWORD, PERSON_USER, MediaWiki
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.support.mediawiki import BOT_PASSWORD, MediaWiki
+from bot.wiki.local import BOT_PASSWORD, MediaWiki
 
 GUILD = "111111111111111111"
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.wiki.client import MwClient
+from bot.wiki.local import BOT_PASSWORD, MediaWiki
 from storage import transfer
 from storage.db import Database
 from tests.support.clocks import FixedClock
 from tests.support.factories import GUILD
-from tests.support.mediawiki import BOT_PASSWORD, MediaWiki
 
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 

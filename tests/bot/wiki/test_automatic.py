@@ -12,6 +12,7 @@ from sqlmodel import select
 import bot.wiki.publish
 from bot.i18n import languages
 from bot.jobs.wiki import WikiDispatcher
+from bot.wiki.local import MediaWiki, free_port
 from storage.db import Database
 from storage.models import WikiChange
 from storage.services import settings, wiki
@@ -20,7 +21,6 @@ from tests.bot.wiki.test_publish import rename_summary
 from tests.support.clocks import FixedClock
 from tests.support.factories import GUILD, MODERATOR
 from tests.support.fakes import RecordingSender
-from tests.support.mediawiki import MediaWiki, free_port
 
 REVIEW_CHANNEL = 700_000_000_000_000_009
 EVERY = 30

@@ -14,6 +14,7 @@ from bot.wiki.client import (
     WikiUnreachable,
     user_agent,
 )
+from bot.wiki.local import MediaWiki, free_port
 from bot.wiki.publish import EDITED, publish
 from storage.db import Database
 from storage.services import wiki
@@ -21,7 +22,6 @@ from tests.bot.wiki.conftest import wiki_client
 from tests.bot.wiki.test_publish import choose_page, rename_summary, run
 from tests.support.clocks import FixedClock
 from tests.support.factories import GUILD
-from tests.support.mediawiki import MediaWiki, free_port
 
 
 async def nothing_published(database: Database) -> bool:

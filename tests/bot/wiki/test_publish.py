@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from bot.i18n import languages
 from bot.wiki.client import MwClient, Page
+from bot.wiki.local import PERSON_USER, MediaWiki
 from bot.wiki.publish import CREATED, EDITED, UNCHANGED, publish
 from storage.db import Database
 from storage.models import WikiChange
@@ -15,7 +16,6 @@ from storage.services import entries, settings, wiki
 from storage.wiki_text import END, START
 from tests.support.clocks import FixedClock
 from tests.support.factories import GUILD, MODERATOR
-from tests.support.mediawiki import PERSON_USER, MediaWiki
 
 
 async def choose_page(database: Database, title: str, clock: FixedClock) -> None:

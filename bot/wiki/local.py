@@ -1,5 +1,6 @@
-"""A real MediaWiki on loopback for the publishing tests: Debian's package, installed
-into a temporary folder on SQLite and served by PHP's built-in server.
+"""A real MediaWiki on loopback, for the publishing tests and bench/wiki.py (as the
+Discord double is for Discord): Debian's package, installed into a temporary folder on
+SQLite and served by PHP's built-in server.
 
 It has the bot's account (a bot password, as on Meta-Wiki), a person's account for
 "someone edited the page", and maintenance scripts for what an administrator does
