@@ -10,6 +10,7 @@ from bot.wiki.client import (
     WikiAuthFailed,
     WikiBlocked,
     WikiError,
+    WikiLagged,
     WikiProtected,
     WikiUnreachable,
     user_agent,
@@ -109,3 +110,20 @@ async def test_edits_are_throttled_by_the_injected_sleeper(
 def test_the_user_agent_names_the_bot_and_a_contact() -> None:
     assert user_agent("ops@example.org").startswith("partnerbot/")
     assert user_agent("ops@example.org").endswith("(ops@example.org)")
+
+
+async def test_a_lagged_wiki_asks_to_wait(
+    directory: Database,
+    mediawiki: MediaWiki,
+    title: str,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A negative maxlag makes MediaWiki answer as a lagged wiki does (its lag is -1 with
+    # no replicas: Manual:Maxlag_parameter).
+    monkeypatch.setattr("bot.wiki.client.MAXLAG", -2)
+    await choose_page(directory, title, clock)
+    error = await failure(directory, wiki_client(mediawiki, clock), clock)
+    assert isinstance(error, WikiLagged) and error.retry
+    assert "asked bots to wait" in t("en", error.key)
+    assert await nothing_published(directory)
