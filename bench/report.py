@@ -45,6 +45,7 @@ RUNS = [
     ("Digest build", ["bench/digest.py"], ["--runs", "5", "--guilds", "20"]),
     ("Reminder lateness", ["bench/reminders.py"], ["--quick"]),
     ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),
+    ("Publishing 1,000 entries to a wiki page (MediaWiki)", ["bench/wiki.py"], ["--runs", "1"]),
     (
         "Load: 50 volunteers for 60 s on 100,000 entries (SQLite, PostgreSQL)",
         ["bench/load.py"],

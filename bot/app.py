@@ -25,7 +25,9 @@ from bot.jobs.digests import DigestDispatcher
 from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.reviews import ReviewJobs
 from bot.jobs.sender import DiscordSender
+from bot.jobs.wiki import WikiDispatcher
 from bot.ops.server import OpsServer
+from bot.wiki import client_from
 from storage.clock import Clock
 from storage.db import Database
 
@@ -76,6 +78,13 @@ def assemble(bot: PartnerBot) -> None:
         DigestDispatcher(bot.database, sender, default_locale=bot.settings.default_locale),
         bot.reviews,
     ]
+    bot.wiki = client_from(bot.settings, bot.clock)
+    if bot.wiki is not None:  # without the host's wiki account, nothing of it runs
+        bot.dispatchers.append(
+            WikiDispatcher(
+                bot.database, sender, bot.wiki, default_locale=bot.settings.default_locale
+            )
+        )
 
 
 async def create_bot(

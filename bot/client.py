@@ -27,6 +27,7 @@ from storage.models import AppState
 if TYPE_CHECKING:
     from bot.jobs.reviews import ReviewJobs
     from bot.ops.server import OpsServer
+    from bot.wiki.client import WikiClient
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class PartnerBot(discord.AutoShardedClient):
         self.dispatchers: list[Dispatcher] = []
         self.reviews: ReviewJobs
         self.ops: OpsServer | None = None  # /healthz and /metrics, with PORT set
+        self.wiki: WikiClient | None = None  # the host's wiki account (None: publishing off)
         self._shards_seen: set[int] = set()
         self.force_sync = force_sync
         # False for one-off tasks (sync-commands): no scheduled work is run.

@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     shard_count: int | None = None
     # NoDecode: read by _shard_ids, not as JSON only ("0" and "0,1" are what people write).
     shard_ids: Annotated[list[int] | None, NoDecode] = None
+    # The wiki the directory is published to, and the host's account there: a bot password
+    # (Special:BotPasswords, "User@app"). Without both, publishing is off.
+    wiki_api_url: str = "https://meta.wikimedia.org/w/api.php"
+    wiki_username: str | None = None
+    wiki_password: str | None = Field(default=None, repr=False)
+    # Who to contact about the bot's edits (Wikimedia's User-Agent policy): an e-mail
+    # address or a URL; the account's user page when empty.
+    wiki_contact: str = ""
+    wiki_edit_interval: float = Field(default=10.0, ge=0)  # seconds between two edits
+    wiki_max_retries: int = Field(default=3, ge=0)  # per request: unreachable or lagged
     tool_toolsdb_user: str | None = None
     tool_toolsdb_password: str | None = Field(default=None, repr=False)
 
@@ -102,6 +112,14 @@ class Settings(BaseSettings):
         url = _check_url(value, ("ws", "wss"), "DISCORD_GATEWAY_URL")
         return url if urlsplit(url).path else url + "/"
 
+    @field_validator("wiki_api_url")
+    @classmethod
+    def _wiki_url(cls, value: str) -> str:
+        url = _check_url(value, ("http", "https"), "WIKI_API_URL")
+        if not url.endswith("/api.php"):
+            raise ValueError(f"WIKI_API_URL must end with /api.php, got {value!r}")
+        return url
+
     @field_validator("default_timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
@@ -124,6 +142,17 @@ class Settings(BaseSettings):
         if value.upper() not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
         return value.upper()
+
+    @property
+    def wiki_configured(self) -> bool:
+        return bool(self.wiki_username and self.wiki_password)
+
+    @property
+    def wiki_contact_or_user_page(self) -> str:
+        if self.wiki_contact:
+            return self.wiki_contact
+        user = (self.wiki_username or "").split("@", 1)[0].replace(" ", "_")
+        return f"{self.wiki_api_url.removesuffix('/api.php')}/index.php?title=User:{user}"
 
     @cached_property
     def timezone(self) -> ZoneInfo:

@@ -21,6 +21,7 @@ from bot.i18n import t, user_locale
 from bot.ops import metrics
 from bot.render.entries import label
 from bot.render.text import one_line
+from bot.wiki.client import WikiError
 from storage.errors import Ambiguous, DomainError, InvalidInput, TryAgainLater
 from storage.models import Status
 from storage.transfer import ImportRowError
@@ -70,6 +71,8 @@ def describe(error: BaseException, locale: str) -> str | None:
         # A status is named by its label in the reader's language ("propuesta", not "proposed").
         params = [label(locale, p) if isinstance(p, Status) else p for p in error.params]
         return t(locale, error.key, *params)
+    if isinstance(error, WikiError):
+        return t(locale, error.key)
     if isinstance(error, NotModerator):
         return t(locale, "error-not-moderator")
     if isinstance(error, NotInGuild):

@@ -10,12 +10,14 @@ from discord import app_commands
 
 from bot.checks import guild_id_of, require_manage_guild
 from bot.i18n import languages, t, user_locale
+from bot.jobs import WIKI
 from bot.render import entries as render
+from bot.render import wiki as render_wiki
 from bot.render.proposals import guidelines_embed
 from commands.common import bot_of, timezone_autocomplete, wake_reminders
 from storage import schemas
 from storage.errors import DomainError
-from storage.services import reminders
+from storage.services import reminders, wiki
 from storage.services.settings import get_settings, parse_lead_times, update_settings
 
 settings_group = app_commands.Group(
@@ -185,3 +187,37 @@ async def set_guidelines(
     await interaction.response.send_message(
         t(locale, "settings-saved"), embed=guidelines_embed(settings, locale), ephemeral=True
     )
+
+
+@settings_group.command(name="wiki")
+@app_commands.describe(
+    page="The page's title on the wiki, e.g. Alliances and partnerships/Directory",
+    every="Publish changes automatically at most every this many minutes (0: off)",
+)
+async def wiki_page(
+    interaction: discord.Interaction,
+    page: app_commands.Range[str, 1, wiki.TITLE_MAX],
+    every: app_commands.Range[int, 0, wiki.INTERVAL_MINUTES[1]] | None = None,
+) -> None:
+    """Choose the wiki page the directory is published to, and automatic publishing."""
+    require_manage_guild(interaction)
+    bot = bot_of(interaction)
+    locale = user_locale(interaction)
+    if bot.wiki is None:
+        await interaction.response.send_message(t(locale, "wiki-not-configured"), ephemeral=True)
+        return
+    guild_id = guild_id_of(interaction)
+    now = bot.clock.now()
+    async with bot.database.transaction() as session:
+        chosen = await wiki.set_page(
+            session=session, guild_id=guild_id, title=page, actor_id=interaction.user.id, now=now
+        )
+        if every is not None:
+            chosen = await wiki.set_auto_interval(
+                session=session, guild_id=guild_id, minutes=every or None, now=now
+            )
+    await interaction.response.send_message(
+        render_wiki.settings_text(chosen, locale), ephemeral=True
+    )
+    if chosen.auto_interval_minutes is not None:
+        bot.wake(WIKI, now)

@@ -289,3 +289,50 @@ class AppState(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_type=sa.Text)
+
+
+class WikiPage(SQLModel, table=True):
+    """The wiki page a guild publishes its directory to, and what the bot last wrote there."""
+
+    __tablename__ = "wiki_page"
+
+    guild_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    title: str = Field(max_length=255)
+    # The revision of the bot's last edit, and its text between the markers: a row that
+    # differs from it on the wiki was changed by a person.
+    last_revid: int | None = Field(default=None, sa_type=sa.BigInteger)
+    last_written_text: str | None = Field(default=None, sa_type=sa.Text)
+    last_published_at: datetime | None = _utc_column()
+    # Automatic publishing every this many minutes at most (None: off).
+    auto_interval_minutes: int | None = None
+    # The guild's newest audit event already published: a newer one is a change to publish.
+    published_audit_id: int = Field(default=0, sa_type=sa.BigInteger)
+    # When an automatic publish may next run (the interval after the last one, or a failed
+    # one's retry), and one in progress (a lease: taken again once stale).
+    next_auto_at: datetime | None = _utc_column()
+    claimed_at: datetime | None = _utc_column()
+    failures: int = 0
+
+
+class WikiChange(SQLModel, table=True):
+    """A row people changed, added or removed on the wiki: a review item for moderators."""
+
+    __tablename__ = "wiki_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_type=sa.BigInteger, index=True)
+    kind: str = Field(max_length=16)  # changed | added | removed
+    # fold() of the row's first cell (the entry's name): the row's key.
+    row_key: str = Field(max_length=255)
+    row_name: str = Field(max_length=255)
+    revid: int | None = Field(default=None, sa_type=sa.BigInteger)
+    wiki_user: str | None = Field(default=None, max_length=255)
+    # The row's cells as people left them (None: removed) and as the directory has it then.
+    wiki_row: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    bot_row: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    status: str = Field(default="open", max_length=16)  # open | wiki | directory
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    decided_by: int | None = _snowflake()
+    decided_at: datetime | None = _utc_column()

@@ -84,7 +84,7 @@ def wiki_cell(value: Any) -> str:
     """Cell text that cannot break the table, or make links, templates, bold or signatures.
 
     Characters with a meaning in wikitext become HTML entities (shown as
-    themselves on the page) and newlines `<br />`; `_wiki_plain` reverses it.
+    themselves on the page) and newlines `<br />`; `wiki_plain` reverses it.
     """
 
     def entity(match: re.Match[str]) -> str:
@@ -232,7 +232,7 @@ def _json_rows(stream: IO[str]) -> Rows:
 _WIKI_MARKUP = re.compile(r"[<{\[&]|''")
 
 
-def _wiki_plain(cell: str | None) -> str:
+def wiki_plain(cell: str | None) -> str:
     """A cell's wikitext as plain text: entities decoded, `<br>` as newlines, markup dropped."""
     if not cell or not _WIKI_MARKUP.search(cell):
         return (cell or "").strip()
@@ -266,15 +266,15 @@ def _wikitext(stream: IO[str]) -> Parsed:
     # The first table whose first row names a "name" column is the directory.
     for table in wikitextparser.parse(text).tables:
         grid = table.data(span=False)
-        if grid and "name" in (_wiki_plain(cell).lower() for cell in grid[0]):
+        if grid and "name" in (wiki_plain(cell).lower() for cell in grid[0]):
             break
     else:
         raise InvalidInput("file", "error-import-no-table")
 
     def rows() -> Rows:
-        header = _checked_header(0, [_wiki_plain(cell) for cell in grid[0]])
+        header = _checked_header(0, [wiki_plain(cell) for cell in grid[0]])
         for index, cells in enumerate(grid[1:], start=1):
-            yield index, _zip_row(index, header, [_wiki_plain(cell) for cell in cells])
+            yield index, _zip_row(index, header, [wiki_plain(cell) for cell in cells])
 
     # data() is linear in the cells; cells(), which knows where they are, is quadratic
     # (5 s for 500 rows), so row lines are computed only to report an error.

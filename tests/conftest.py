@@ -20,6 +20,8 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.wiki.local import MediaWiki, running_mediawiki
+from bot.wiki.local import missing as mediawiki_missing
 from storage.db import Database, upgrade
 from tests.support.pg_outage import OutageProxy
 
@@ -188,3 +190,11 @@ async def proxy(db_url: str) -> AsyncIterator[OutageProxy]:
     await proxy.start()
     yield proxy
     await proxy.close()
+
+
+@pytest.fixture(scope="session")
+def mediawiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaWiki]:
+    """A real MediaWiki on loopback (Debian's package), for the whole session."""
+    _require(mediawiki_missing(), "MediaWiki")
+    with running_mediawiki(tmp_path_factory.mktemp("mediawiki")) as wiki:
+        yield wiki

@@ -1,4 +1,5 @@
-"""`partnerbot` command line: run the bot, migrate, import and export, sandbox.
+"""`partnerbot` command line: run the bot, migrate, import and export, publish to a wiki,
+sandbox.
 
 Each module of this package adds its subcommands; `build_parser` lists them.
 """
@@ -10,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.cli import lifecycle, sandbox, transfer
+from bot.cli import lifecycle, sandbox, transfer, wiki
 from bot.config import ConfigError, Settings, load_settings
 from bot.ops.logs import configure_logging
 
@@ -22,7 +23,7 @@ Handler = Callable[[Settings, argparse.Namespace], int]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="partnerbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (lifecycle, transfer, sandbox):
+    for module in (lifecycle, transfer, wiki, sandbox):
         module.register(commands)
     return parser
 

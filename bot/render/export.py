@@ -10,6 +10,7 @@ from typing import Any
 from bot.i18n import normalize_locale, t
 from bot.render.entries import label
 from storage.transfer_formats import wiki_cell
+from storage.wiki_text import table_text
 
 # The columns a reader needs, then a partnership's measures, funder and report date.
 COLUMNS = (
@@ -57,12 +58,17 @@ def _cell(name: str, row: dict[str, Any], locale: str) -> str:
     return wiki_cell(value)
 
 
+def table_head(locale: str) -> str:
+    """The table's opening and header row."""
+    headers = " !! ".join(t(locale, f"field-{name}") for name in COLUMNS)
+    return f'{{| class="wikitable sortable"\n! {headers}'
+
+
+def table_row(row: dict[str, Any], locale: str) -> str:
+    """One entry's row (`storage.transfer.export_rows`), on one line."""
+    return "| " + " || ".join(_cell(name, row, locale) for name in COLUMNS)
+
+
 def mediawiki_table(rows: Sequence[dict[str, Any]], *, locale: str) -> str:
     """A sortable wikitable of the export's rows (`storage.transfer.export_rows`)."""
-    headers = " !! ".join(t(locale, f"field-{name}") for name in COLUMNS)
-    lines = ['{| class="wikitable sortable"', f"! {headers}"]
-    for row in rows:
-        lines.append("|-")
-        lines.append("| " + " || ".join(_cell(name, row, locale) for name in COLUMNS))
-    lines.append("|}")
-    return "\n".join(lines) + "\n"
+    return table_text(table_head(locale), (table_row(row, locale) for row in rows))

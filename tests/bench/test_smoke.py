@@ -79,3 +79,11 @@ def test_transfer_benchmark_prints_its_figures() -> None:
     assert len(verdicts) == 3, out
     assert re.search(r"^RESULT: (ALL PASS|SOME FAIL)$", out, re.M)
     assert ("ALL PASS" in out) == (run.returncode == 0)
+
+
+def test_wiki_benchmark_prints_its_figures(mediawiki: object) -> None:
+    # `mediawiki`: the tests' wiki, so a machine without MediaWiki skips (fails under CI).
+    out = run_bench("wiki.py", "--entries", "50", "--runs", "1").stdout
+    assert "50 entries; the page's text:" in out, out
+    for what in ("first publish", "publish, nothing changed", "publish, one entry changed"):
+        assert re.search(rf"^{re.escape(what)}[^:]*:\s+{NUMBER} s$", out, re.M), what

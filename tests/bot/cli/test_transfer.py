@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,21 +22,6 @@ from storage.services.recurrence import Recurrence
 
 GUILD = "111111111111111111"
 COPY_GUILD = "222222222222222222"
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    # A working directory of its own: no stray .env, and the database in tmp_path.
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    root = logging.getLogger()
-    before = list(root.handlers)
-    yield tmp_path
-    # The CLI logs to the stderr of its test (captured, then closed): not to later ones.
-    for handler in root.handlers[:]:
-        if handler not in before:
-            root.removeHandler(handler)
 
 
 def _export_json(guild: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
