@@ -17,6 +17,7 @@ from bot.render.proposals import guidelines_embed
 from commands.common import bot_of, timezone_autocomplete, wake_reminders
 from storage import schemas
 from storage.errors import DomainError
+from storage.models import GuildSettings, WikiPage
 from storage.services import reminders, wiki
 from storage.services.settings import get_settings, parse_lead_times, update_settings
 
@@ -42,23 +43,31 @@ async def _update(interaction: discord.Interaction, **changes: Any) -> None:
             languages=languages(),
             **changes,
         )
+        page = await wiki.get_page(session=session, guild_id=guild_id)
     locale = user_locale(interaction)
     await interaction.response.send_message(
         t(locale, "settings-saved"),
-        embed=render.settings_embed(updated, locale=locale),
+        embed=_settings_embed(updated, page, locale),
         ephemeral=True,
     )
+
+
+def _settings_embed(settings: GuildSettings, page: WikiPage | None, locale: str) -> discord.Embed:
+    wiki_page = render_wiki.page_setting(page, locale) if page else None
+    return render.settings_embed(settings, locale=locale, wiki_page=wiki_page)
 
 
 @settings_group.command(name="show")
 async def show(interaction: discord.Interaction) -> None:
     """Show this server's settings."""
     require_manage_guild(interaction)
+    guild_id = guild_id_of(interaction)
     async with bot_of(interaction).database.sessions() as session:
-        current = await get_settings(session=session, guild_id=guild_id_of(interaction))
+        current = await get_settings(session=session, guild_id=guild_id)
+        page = await wiki.get_page(session=session, guild_id=guild_id)
     locale = user_locale(interaction)
     await interaction.response.send_message(
-        embed=render.settings_embed(current, locale=locale), ephemeral=True
+        embed=_settings_embed(current, page, locale), ephemeral=True
     )
 
 

@@ -174,7 +174,10 @@ def milestone_line(milestone: Milestone, locale: str) -> str:
     return f"{mark} {title} · {timestamp(milestone.due_at, 'D')}{who}"
 
 
-def settings_embed(settings: GuildSettings, *, locale: str) -> discord.Embed:
+def settings_embed(
+    settings: GuildSettings, *, locale: str, wiki_page: str | None = None
+) -> discord.Embed:
+    """`wiki_page`: the wiki page setting, as bot.render.wiki.page_setting says it."""
     unset = t(locale, "settings-unset")
 
     def role(role_id: int | None) -> str:
@@ -207,6 +210,7 @@ def settings_embed(settings: GuildSettings, *, locale: str) -> discord.Embed:
     )
     _field(embed, locale, "field-overdue_interval_hours", str(settings.overdue_interval_hours))
     _field(embed, locale, "field-overdue_max", str(settings.overdue_max))
+    _field(embed, locale, "field-wiki_page", wiki_page or unset)
     return embed
 
 

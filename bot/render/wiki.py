@@ -41,10 +41,18 @@ def published_text(published: Published, locale: str) -> str:
     return text
 
 
-def settings_text(page: WikiPage, locale: str) -> str:
+def _auto(page: WikiPage, locale: str) -> str:
     minutes = page.auto_interval_minutes
-    auto = t(locale, "wiki-auto-every", minutes) if minutes else t(locale, "wiki-auto-off")
-    return t(locale, "wiki-settings-saved", page_title(page.title), auto)
+    return t(locale, "wiki-auto-every", minutes) if minutes else t(locale, "wiki-auto-off")
+
+
+def settings_text(page: WikiPage, locale: str) -> str:
+    return t(locale, "wiki-settings-saved", page_title(page.title), _auto(page, locale))
+
+
+def page_setting(page: WikiPage, locale: str) -> str:
+    """The wiki page, as /settings show lists it."""
+    return t(locale, "wiki-page-setting", page_title(page.title), _auto(page, locale))
 
 
 def _row(cells: list[str] | None, locale: str) -> str:

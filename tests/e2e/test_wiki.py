@@ -73,6 +73,9 @@ async def test_a_moderator_publishes_and_decides_on_a_persons_change_in_spanish(
     title = f"Alianzas/{uuid.uuid4().hex[:8]}"
     saved = await answer(world, "settings wiki", {"page": title, "every": 0})
     assert saved.ephemeral and f"«{title}»" in saved.content and "desactivada" in saved.content
+    shown = (await answer(world, "settings show")).embeds[0]["fields"]
+    wiki_field = next(field for field in shown if field["name"] == "Página del wiki")
+    assert wiki_field["value"] == f"«{title}»; publicación automática: desactivada"
 
     created = await answer(world, "partnership publish")
     assert created.ephemeral and f"se creó la página «{title}»" in created.content
