@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,9 +22,20 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # database, an unanswered PostgreSQL connect (asyncpg waits 60 s by default), a
 # pool with no free connection (SQLAlchemy waits 30 s by default).
 SQLITE_BUSY_TIMEOUT_MS = 2_000
+# The bot's SQLite writers take turns in its event loop (Database.transaction): waiting
+# there is fair and costs no thread, where SQLite's busy handler polls. A command waits
+# its turn at most this long; busy_timeout then only waits for another process.
+SQLITE_WRITER_WAIT = 2.0  # seconds
 CLI_BUSY_TIMEOUT_MS = 30_000  # `partnerbot import`/`export`: no deadline, wait for the bot
 PG_CONNECT_TIMEOUT = 1.5  # seconds
-PG_POOL_TIMEOUT = 1.0  # seconds
+# Waiting for a pooled connection queues in order (the pool's queue is first come, first
+# served); the wait is bounded so that a command still answers before the deadline.
+POOL_TIMEOUT = 2.0  # seconds
+# PostgreSQL: a connection for each interaction in flight under load (bench/load.py's 50
+# volunteers), well within its default max_connections (100). ToolsDB (MariaDB) allows
+# each tool fewer connections: there, 20 at most.
+PG_POOL_SIZE, PG_MAX_OVERFLOW = 25, 25
+MARIADB_POOL_SIZE, MARIADB_MAX_OVERFLOW = 10, 10
 # ToolsDB closes connections idle for long; renewing them sooner saves a failed ping.
 MARIADB_POOL_RECYCLE = 1_800  # seconds
 
@@ -53,15 +64,17 @@ def create_engine(
     """The engine; `sqlite_busy_timeout_ms`: how long a write waits for a locked SQLite
     database (the bot's commands must answer within 3 s; a command-line import may wait)."""
     if url.startswith("sqlite"):
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    mariadb = url.startswith(("mysql", "mariadb"))
+    kwargs.setdefault("pool_size", MARIADB_POOL_SIZE if mariadb else PG_POOL_SIZE)
+    kwargs.setdefault("max_overflow", MARIADB_MAX_OVERFLOW if mariadb else PG_MAX_OVERFLOW)
     kwargs.setdefault("pool_pre_ping", True)  # a connection the server dropped is replaced
-    kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     connect_args: dict[str, Any] = {"timeout": PG_CONNECT_TIMEOUT}
-    if url.startswith(("mysql", "mariadb")):
+    if mariadb:
         # utf8mb4: names with emoji. READ COMMITTED, PostgreSQL's default: locking reads
         # take no gap locks, so the claims of two processes do not deadlock on them.
         connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT, "charset": "utf8mb4"}
@@ -83,6 +96,8 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = session_factory(self.engine)
+        # SQLite has one writer at a time: this process's writers queue here.
+        self._writer = asyncio.Lock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -90,9 +105,41 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session whose work is committed on success and rolled back on any error.
+
+        On SQLite it is this process's only writer while it lasts, and holds the
+        database's write lock from its start (BEGIN IMMEDIATE): a transaction that read
+        first and then writes could otherwise find that another wrote in between, and
+        fail at once ("database is locked") rather than wait.
+        """
+        if self._writer is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self.sessions() as session:
+            # The connection first: a turn is not spent waiting for the pool.
+            await session.connection()
+            async with self._turn_to_write():
+                await session.exec(text("BEGIN IMMEDIATE"))
+                try:
+                    yield session
+                except BaseException:
+                    await session.rollback()
+                    raise
+                await session.commit()
+
+    @asynccontextmanager
+    async def _turn_to_write(self) -> AsyncIterator[None]:
+        assert self._writer is not None
+        try:
+            async with asyncio.timeout(SQLITE_WRITER_WAIT):
+                await self._writer.acquire()
+        except TimeoutError:
+            raise TimeoutError(f"no turn to write within {SQLITE_WRITER_WAIT:g} s") from None
+        try:
+            yield
+        finally:
+            self._writer.release()
 
     async def upgrade(self, *, separate_process: bool = False) -> None:
         """Apply migrations; in a separate process, Alembic never loads into this one."""

@@ -106,3 +106,31 @@ async def test_a_bugs_database_error_is_not_unreachable(database: Database) -> N
     assert not database_unreachable(failed.value)
     assert not database_unreachable(asyncpg.exceptions.QueryCanceledError("statement timeout"))
     assert describe(failed.value, "en") is None  # logged as a bug, with its traceback
+
+
+@pytest.mark.parametrize("db_url", ["postgresql", "mariadb"], indirect=True)
+async def test_no_pooled_connection_in_time_says_try_again(db_url: str) -> None:
+    database = Database(db_url, pool_size=1, max_overflow=0, pool_timeout=0.1)
+    try:
+        async with database.sessions() as holding:
+            await holding.connection()
+            with pytest.raises(sa.exc.TimeoutError) as waited:
+                await select_one(database)
+        assert describe(waited.value, "es") == t("es", "error-try-again")
+        assert await select_one(database) == 1  # the connection back, the pool serves again
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_no_turn_to_write_in_time_says_try_again(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.db.SQLITE_WRITER_WAIT", 0.1)
+    async with database.transaction():
+        with pytest.raises(TimeoutError) as waited:
+            async with database.transaction():
+                pass
+    assert describe(waited.value, "en") == t("en", "error-try-again")
+    async with database.transaction() as session:  # the turn given back
+        assert (await session.exec(sa.text("SELECT 1"))).scalar_one() == 1  # type: ignore[call-overload]
