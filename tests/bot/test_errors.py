@@ -63,7 +63,7 @@ async def test_connection_dropped_mid_query_says_try_again_and_the_pool_recovers
         assert describe(dropped.value, "es") == t("es", "error-try-again")
 
         await proxy.start()
-        assert await select_one(through_proxy) == 1  # pool_pre_ping replaced the dead one
+        assert await select_one(through_proxy) == 1  # the dead one was replaced
     finally:
         await direct.dispose()
 
