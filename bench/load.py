@@ -76,6 +76,7 @@ class Step:
     own_cpu: float
     server_cpu: float
     load_average: tuple[float, float]
+    bot_waited: float  # seconds its event loop was ready to run but had no CPU
 
     @property
     def answered(self) -> int:
@@ -109,6 +110,7 @@ async def step(
     for volunteer in crowd:
         volunteer.tally = tally
     before = probes.cpu_seconds(pid), time.process_time(), probes.server_cpu(backend)
+    waited = probes.waited_for_cpu(pid)
     load_before, started = os.getloadavg()[0], time.monotonic()
     loop = asyncio.get_running_loop()
     until = loop.time() + args.duration
@@ -122,6 +124,7 @@ async def step(
         time.process_time() - before[1],
         probes.server_cpu(backend) - before[2],
         (load_before, os.getloadavg()[0]),
+        probes.waited_for_cpu(pid) - waited,
     )
 
 
@@ -219,7 +222,10 @@ def costs(run: Run, done: Step, floor: Step | None) -> None:
             f"{1000 * done.server_cpu / max(done.answered, 1):.2f} ms per interaction"
         )
     lags, waits = done.samples(report, "lag"), done.samples(report, "pool_waits")
-    print(f"  the bot's event-loop lag, ms (p50 / p99 / max): {percentiles(lags)}")
+    print(
+        f"  the bot's event-loop lag, ms (p50 / p99 / max): {percentiles(lags)}; its loop "
+        f"waited for a CPU {done.bot_waited:.1f} s ({done.bot_waited * share:.0f}% of the run)"
+    )
     slow = sum(ms > 100 for ms in waits)
     print(
         f"  waits for a pooled connection: {len(waits):,}, ms (p50 / p99 / max) "
@@ -293,7 +299,8 @@ def report_ramp(run: Run) -> None:
     report = run.scene.report
     print(
         f"    {'crowd':>5s} {'answered/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'>3 s':>5s} "
-        f"{'errors':>6s} {'bot CPU':>8s} {'db CPU':>7s} {'lag p99':>8s} {'pool p99':>8s}"
+        f"{'errors':>6s} {'bot CPU':>8s} {'no CPU':>7s} {'db CPU':>7s} {'lag p99':>8s} "
+        f"{'pool p99':>8s}"
     )
     saturated: Step | None = None
     for done in run.steps:
@@ -306,7 +313,8 @@ def report_ramp(run: Run) -> None:
         print(
             f"    {done.volunteers:5d} {done.answered / done.seconds:10.1f} {median:8.1f} "
             f"{p99:8.1f} {sum(done.tally.unanswered.values()):5d} "
-            f"{sum(done.tally.errors.values()):6d} {done.bot_cpu * share:7.0f}% {db} "
+            f"{sum(done.tally.errors.values()):6d} {done.bot_cpu * share:7.0f}% "
+            f"{done.bot_waited * share:6.0f}% {db} "
             f"{lag99:8.1f} {wait99:8.1f}"
         )
         if saturated is None and p99 > SATURATED_MS:

@@ -31,6 +31,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def waited_for_cpu(pid: int) -> float:
+    """Seconds the process's main thread (the bot's event loop) has spent ready to run
+    but waiting for a CPU: the machine's share of its lag, not the bot's."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def server_pids(backend: str) -> list[int]:
     """The database server's processes now (every client's backend, not only the bot's)."""
     names = SERVER_COMMANDS.get(backend, ())

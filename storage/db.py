@@ -32,11 +32,14 @@ PG_CONNECT_TIMEOUT = 1.5  # seconds
 # Waiting for a pooled connection queues in order (the pool's queue is first come, first
 # served); the wait is bounded so that a command still answers before the deadline.
 POOL_TIMEOUT = 2.0  # seconds
-# PostgreSQL: a connection for each interaction in flight under load (bench/load.py's 50
-# volunteers), well within its default max_connections (100). ToolsDB (MariaDB) allows
-# each tool fewer connections: there, 20 at most.
-PG_POOL_SIZE, PG_MAX_OVERFLOW = 25, 25
-MARIADB_POOL_SIZE, MARIADB_MAX_OVERFLOW = 10, 10
+# Pools open all their connections once and keep them (no overflow): a connection
+# opened for a burst and closed after costs more than the work it came for (PostgreSQL
+# forks a server process and warms its caches; aiosqlite starts a thread). PostgreSQL: one
+# for each interaction in flight under bench/load.py's 50 volunteers, within its default
+# max_connections (100). MariaDB: as many as before (ToolsDB allows each tool few).
+SQLITE_POOL_SIZE = 20
+PG_POOL_SIZE, PG_MAX_OVERFLOW = 50, 0
+MARIADB_POOL_SIZE, MARIADB_MAX_OVERFLOW = 20, 0
 # ToolsDB closes connections idle for long; renewing them sooner saves a failed ping.
 MARIADB_POOL_RECYCLE = 1_800  # seconds
 
@@ -75,6 +78,8 @@ def create_engine(
     """The engine; `sqlite_busy_timeout_ms`: how long a write waits for a locked SQLite
     database (the bot's commands must answer within 3 s; a command-line import may wait)."""
     if url.startswith("sqlite"):
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))

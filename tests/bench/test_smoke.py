@@ -86,9 +86,9 @@ def test_load_ramp_reports_each_step_and_where_the_bot_saturates() -> None:
     )
     out = run.stdout
     assert "2, 4 volunteers, 2 s each, no pause" in out
-    for crowd in (2, 4):  # crowd, answered/s, p50, p99, >3 s, errors, CPU%, -, lag, pool
+    for crowd in (2, 4):  # crowd, answered/s, p50, p99, >3 s, errors, CPU%, no CPU%, -, lag, pool
         assert re.search(
-            rf"^\s+{crowd}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\d+\s+\d+\s+\d+%\s+-"
+            rf"^\s+{crowd}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\d+\s+\d+\s+\d+%\s+\d+%\s+-"
             rf"\s+{NUMBER}\s+{NUMBER}$",
             out,
             re.M,
