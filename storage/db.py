@@ -25,7 +25,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 2_000
 # The bot's SQLite writers take turns in its event loop (Database.transaction): waiting
 # there is fair and costs no thread, where SQLite's busy handler polls. A command waits
-# its turn at most this long; busy_timeout then only waits for another process.
+# for a connection and its turn at most this long together; busy_timeout then only
+# waits for another process.
 SQLITE_WRITER_WAIT = 2.0  # seconds
 CLI_BUSY_TIMEOUT_MS = 30_000  # `partnerbot import`/`export`: no deadline, wait for the bot
 PG_CONNECT_TIMEOUT = 1.5  # seconds
@@ -137,9 +138,10 @@ class Database:
                 yield session
             return
         async with self.sessions() as session:
+            asked = asyncio.get_running_loop().time()
             # The connection first: a turn is not spent waiting for the pool.
             await session.connection()
-            async with self._turn_to_write():
+            async with self._turn_to_write(asked + SQLITE_WRITER_WAIT):
                 await session.exec(text("BEGIN IMMEDIATE"))
                 try:
                     yield session
@@ -149,10 +151,11 @@ class Database:
                 await session.commit()
 
     @asynccontextmanager
-    async def _turn_to_write(self) -> AsyncIterator[None]:
+    async def _turn_to_write(self, until: float) -> AsyncIterator[None]:
+        """This process's turn to write, if it comes before the loop's time `until`."""
         assert self._writer is not None
         try:
-            async with asyncio.timeout(SQLITE_WRITER_WAIT):
+            async with asyncio.timeout_at(until):
                 await self._writer.acquire()
         except TimeoutError:
             raise TimeoutError(f"no turn to write within {SQLITE_WRITER_WAIT:g} s") from None
