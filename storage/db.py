@@ -23,10 +23,11 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # database, an unanswered PostgreSQL connect (asyncpg waits 60 s by default), a
 # pool with no free connection (SQLAlchemy waits 30 s by default).
 SQLITE_BUSY_TIMEOUT_MS = 2_000
-# The bot's SQLite writers take turns in its event loop (Database.transaction): waiting
-# there is fair and costs no thread, where SQLite's busy handler polls. A command waits
-# for a connection and its turn at most this long together; busy_timeout then only
-# waits for another process.
+# SQLite has one writer at a time: the bot's writers share one connection of their own
+# (Database.transaction), taking turns in its pool's queue, first come, first served,
+# without waiting behind readers for a connection; waiting there costs no thread, where
+# SQLite's busy handler polls. A command waits its turn at most this long; busy_timeout
+# then only waits for another process.
 SQLITE_WRITER_WAIT = 2.0  # seconds
 CLI_BUSY_TIMEOUT_MS = 30_000  # `partnerbot import`/`export`: no deadline, wait for the bot
 PG_CONNECT_TIMEOUT = 1.5  # seconds
@@ -117,8 +118,12 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = session_factory(self.engine)
-        # SQLite has one writer at a time: this process's writers queue here.
-        self._writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._writer: AsyncEngine | None = None  # SQLite: the writers' one connection
+        self._writes = self.sessions
+        if self.dialect == "sqlite":
+            one = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_WRITER_WAIT}
+            self._writer = create_engine(url, **(engine_kwargs | one))
+            self._writes = session_factory(self._writer)
 
     @property
     def dialect(self) -> str:
@@ -133,36 +138,10 @@ class Database:
         first and then writes could otherwise find that another wrote in between, and
         fail at once ("database is locked") rather than wait.
         """
-        if self._writer is None:
-            async with self.sessions() as session, session.begin():
-                yield session
-            return
-        async with self.sessions() as session:
-            asked = asyncio.get_running_loop().time()
-            # The connection first: a turn is not spent waiting for the pool.
-            await session.connection()
-            async with self._turn_to_write(asked + SQLITE_WRITER_WAIT):
+        async with self._writes() as session, session.begin():
+            if self._writer is not None:
                 await session.exec(text("BEGIN IMMEDIATE"))
-                try:
-                    yield session
-                except BaseException:
-                    await session.rollback()
-                    raise
-                await session.commit()
-
-    @asynccontextmanager
-    async def _turn_to_write(self, until: float) -> AsyncIterator[None]:
-        """This process's turn to write, if it comes before the loop's time `until`."""
-        assert self._writer is not None
-        try:
-            async with asyncio.timeout_at(until):
-                await self._writer.acquire()
-        except TimeoutError:
-            raise TimeoutError(f"no turn to write within {SQLITE_WRITER_WAIT:g} s") from None
-        try:
-            yield
-        finally:
-            self._writer.release()
+            yield session
 
     async def upgrade(self, *, separate_process: bool = False) -> None:
         """Apply migrations; in a separate process, Alembic never loads into this one."""
@@ -182,6 +161,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._writer is not None:
+            await self._writer.dispose()
 
 
 class MigrationFailed(RuntimeError):

@@ -124,13 +124,17 @@ async def test_no_pooled_connection_in_time_says_try_again(db_url: str) -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_no_turn_to_write_in_time_says_try_again(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+    db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("storage.db.SQLITE_WRITER_WAIT", 0.1)
-    async with database.transaction():
-        with pytest.raises(TimeoutError) as waited:
-            async with database.transaction():
-                pass
-    assert describe(waited.value, "en") == t("en", "error-try-again")
-    async with database.transaction() as session:  # the turn given back
-        assert (await session.exec(sa.text("SELECT 1"))).scalar_one() == 1  # type: ignore[call-overload]
+    database = Database(db_url)
+    try:
+        async with database.transaction():
+            with pytest.raises(sa.exc.TimeoutError) as waited:
+                async with database.transaction():
+                    pass
+        assert describe(waited.value, "en") == t("en", "error-try-again")
+        async with database.transaction() as session:  # the turn given back
+            assert (await session.exec(sa.text("SELECT 1"))).scalar_one() == 1  # type: ignore[call-overload]
+    finally:
+        await database.dispose()
