@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
@@ -23,11 +24,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # database, an unanswered PostgreSQL connect (asyncpg waits 60 s by default), a
 # pool with no free connection (SQLAlchemy waits 30 s by default).
 SQLITE_BUSY_TIMEOUT_MS = 2_000
-# SQLite has one writer at a time: the bot's writers share one connection of their own
-# (Database.transaction), taking turns in its pool's queue, first come, first served,
-# without waiting behind readers for a connection; waiting there costs no thread, where
-# SQLite's busy handler polls. A command waits its turn at most this long; busy_timeout
-# then only waits for another process.
+# SQLite has one writer at a time. The bot's writers take turns in its event loop, first
+# come, first served, from their first write to their commit (SQLiteTurns): waiting there
+# costs no thread, where SQLite's busy handler polls and may leave the lock idle. A write
+# waits its turn at most this long; busy_timeout then only waits for another process.
 SQLITE_WRITER_WAIT = 2.0  # seconds
 CLI_BUSY_TIMEOUT_MS = 30_000  # `partnerbot import`/`export`: no deadline, wait for the bot
 PG_CONNECT_TIMEOUT = 1.5  # seconds
@@ -62,6 +62,49 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
         cursor.close()
 
     return on_connect
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class SQLiteTurns:
+    """One writer at a time in this process, each from its first write (where the driver
+    begins its transaction) to its commit or rollback: what SQLite's write lock spans.
+
+    The wait happens in the event loop (SQLAlchemy runs the statement in a greenlet that
+    can await), so no in-process writer ever meets SQLite's lock, nor a snapshot another
+    wrote past ("database is locked" at once, whatever the busy timeout).
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.lock = asyncio.Lock()
+        event.listen(engine.sync_engine, "before_cursor_execute", self.before_execute)
+        # Given back as the commit or rollback starts: a writer let in meanwhile waits
+        # the last milliseconds in SQLite's busy handler. Checked in without either (a
+        # connection lost): given back then.
+        event.listen(engine.sync_engine, "commit", self.done)
+        event.listen(engine.sync_engine, "rollback", self.done)
+        event.listen(engine.sync_engine, "checkin", self.checked_in)
+
+    def before_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if conn.info.get("turn") or not statement.lstrip()[:7].upper().startswith(WRITES):
+            return
+        try:
+            await_only(asyncio.wait_for(self.lock.acquire(), SQLITE_WRITER_WAIT))
+        except TimeoutError:
+            # As SQLite's own busy timeout fails: the driver's error, which SQLAlchemy
+            # wraps and the session rolls back like any other.
+            locked = f"database is locked: no turn to write within {SQLITE_WRITER_WAIT:g} s"
+            raise conn.dialect.loaded_dbapi.OperationalError(locked) from None
+        conn.info["turn"] = True
+
+    def done(self, conn: Any) -> None:
+        if conn.info.pop("turn", False):
+            self.lock.release()
+
+    def checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            self.done(record)
 
 
 def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -118,12 +161,8 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = session_factory(self.engine)
-        self._writer: AsyncEngine | None = None  # SQLite: the writers' one connection
-        self._writes = self.sessions
         if self.dialect == "sqlite":
-            one = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_WRITER_WAIT}
-            self._writer = create_engine(url, **(engine_kwargs | one))
-            self._writes = session_factory(self._writer)
+            SQLiteTurns(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -131,16 +170,8 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error.
-
-        On SQLite it is this process's only writer while it lasts, and holds the
-        database's write lock from its start (BEGIN IMMEDIATE): a transaction that read
-        first and then writes could otherwise find that another wrote in between, and
-        fail at once ("database is locked") rather than wait.
-        """
-        async with self._writes() as session, session.begin():
-            if self._writer is not None:
-                await session.exec(text("BEGIN IMMEDIATE"))
+        """A session whose work is committed on success and rolled back on any error."""
+        async with self.sessions() as session, session.begin():
             yield session
 
     async def upgrade(self, *, separate_process: bool = False) -> None:
@@ -161,8 +192,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self._writer is not None:
-            await self._writer.dispose()
 
 
 class MigrationFailed(RuntimeError):

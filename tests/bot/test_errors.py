@@ -11,10 +11,12 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 import sqlalchemy as sa
+from sqlmodel import select
 
 from bot.errors import database_unreachable, describe
 from bot.i18n import t
 from storage.db import Database
+from storage.models import AppState
 from tests.e2e.conftest import eventually
 from tests.support.pg_outage import OutageProxy
 
@@ -124,17 +126,22 @@ async def test_no_pooled_connection_in_time_says_try_again(db_url: str) -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_no_turn_to_write_in_time_says_try_again(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("storage.db.SQLITE_WRITER_WAIT", 0.1)
-    database = Database(db_url)
-    try:
-        async with database.transaction():
-            with pytest.raises(sa.exc.TimeoutError) as waited:
-                async with database.transaction():
-                    pass
-        assert describe(waited.value, "en") == t("en", "error-try-again")
-        async with database.transaction() as session:  # the turn given back
-            assert (await session.exec(sa.text("SELECT 1"))).scalar_one() == 1  # type: ignore[call-overload]
-    finally:
-        await database.dispose()
+
+    async def write(key: str) -> None:
+        async with database.transaction() as session:
+            session.add(AppState(key=key, value="written"))
+            await session.flush()
+
+    async with database.transaction() as holding:
+        holding.add(AppState(key="first", value="written"))
+        await holding.flush()  # its turn, until it commits
+        with pytest.raises(sa.exc.OperationalError) as waited:
+            await write("second")
+    assert describe(waited.value, "en") == t("en", "error-try-again")
+    await write("third")  # the turn given back
+    async with database.sessions() as session:
+        keys = {row.key for row in (await session.exec(select(AppState))).all()}
+    assert {"first", "third"} <= keys and "second" not in keys
