@@ -6,14 +6,18 @@ a bug's error is not one of them. The end-to-end outage is in tests/e2e/test_db_
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import asyncpg
+import discord
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from bot.errors import database_unreachable, describe
+from bot.errors import database_unreachable, describe, report
 from bot.i18n import t
 from storage.db import Database
 from storage.models import AppState
@@ -145,3 +149,36 @@ async def test_no_turn_to_write_in_time_says_try_again(
     async with database.sessions() as session:
         keys = {row.key for row in (await session.exec(select(AppState))).all()}
     assert {"first", "third"} <= keys and "second" not in keys
+
+
+class LateInteraction:
+    """An interaction whose token Discord already expired: anything sent is recorded."""
+
+    id = 1
+    command = None
+    created_at = datetime.now(UTC) - timedelta(seconds=4)
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    @property
+    def response(self) -> SimpleNamespace:
+        async def send_message(text: str, **_: object) -> None:
+            self.sent.append(text)
+
+        return SimpleNamespace(is_done=lambda: False, send_message=send_message)
+
+
+async def test_an_answer_too_late_is_logged_once_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    expired = discord.NotFound(
+        SimpleNamespace(status=404, reason="Not Found"),
+        {"code": 10062, "message": "Unknown interaction"},
+    )
+    interaction = LateInteraction()
+    with caplog.at_level(logging.WARNING, logger="bot.errors"):
+        await report(interaction, expired)  # type: ignore[arg-type]
+    assert interaction.sent == []  # Discord would refuse it too
+    assert [(r.levelno, r.exc_info) for r in caplog.records] == [(logging.WARNING, None)]
+    assert "answered too late" in caplog.records[0].getMessage()
