@@ -11,7 +11,8 @@ its garbage-collector pauses since ready and, for the real bot, how long each
 search and its rendering took inside it. With BENCH_STACK_COSTS=1 (bench/interaction.py,
 whose searches run one at a time) the real bot then measures what the stack costs on its
 own: each search's SQL statements run again straight on the database driver, and a
-session running `SELECT 1`. With BENCH_PROFILE=<file> it also writes
+session running `SELECT 1`. With BENCH_PROBES=1 (bench/load.py) it records its event
+loop's lag and each wait for a pooled connection. With BENCH_PROFILE=<file> it also writes
 cProfile statistics of its whole run (main thread only) to that file.
 """
 
@@ -41,6 +42,9 @@ if TYPE_CHECKING:  # the bare bot's process must not load the real bot's stack
 
 
 STACK_COSTS = os.environ.get("BENCH_STACK_COSTS") == "1"
+PROBES = os.environ.get("BENCH_PROBES") == "1"
+LAG_EVERY = 0.05  # seconds between two looks at the event loop's lag
+Samples = list[tuple[float, float]]  # (time.monotonic(), ms): the parent cuts them in steps
 
 
 class BareBot(discord.Client):
@@ -174,6 +178,33 @@ def time_collections() -> list[tuple[int, float]]:
     return pauses
 
 
+async def sample_lag(lags: Samples) -> None:
+    """How much later than asked the event loop wakes a sleeper: the time any callback
+    ready to run waits for the loop."""
+    loop = asyncio.get_running_loop()
+    while True:
+        asked = loop.time() + LAG_EVERY
+        await asyncio.sleep(LAG_EVERY)
+        lags.append((time.monotonic(), (loop.time() - asked) * 1000))
+
+
+def time_pool_waits(engine: AsyncEngine) -> Samples:
+    """How long each checkout waited for a pooled connection (or made a new one)."""
+    waits: Samples = []
+    pool: Any = engine.sync_engine.pool
+    get = pool._do_get
+
+    def timed_get() -> Any:
+        started = time.perf_counter()
+        try:
+            return get()
+        finally:
+            waits.append((time.monotonic(), (time.perf_counter() - started) * 1000))
+
+    pool._do_get = timed_get
+    return waits
+
+
 def memory_mb() -> dict[str, float]:
     """Resident now, and the peak (high-water mark) of this process, in MB."""
     fields = {}
@@ -189,11 +220,15 @@ def memory_mb() -> dict[str, float]:
 async def run(kind: str) -> None:
     calls: list[dict[str, float]] = []
     sent: list[Statements] = []
+    lags: Samples = []
+    pool_waits: Samples = []
     real: PartnerBot | None = None
     client: discord.Client
     if kind == "real":
         client = real = await _real_bot()
         calls, sent = time_searches(real.database.engine, STACK_COSTS)
+        if PROBES:
+            pool_waits = time_pool_waits(real.database.engine)
     else:
         point_discord_py_at(os.environ["DISCORD_API_BASE_URL"], os.environ["DISCORD_GATEWAY_URL"])
         client = BareBot()
@@ -201,10 +236,15 @@ async def run(kind: str) -> None:
     task = asyncio.create_task(client.connect())
     await client.wait_until_ready()
     pauses = time_collections()
+    lagging = asyncio.create_task(sample_lag(lags)) if PROBES else None
     print(f"ready {memory_mb()['rss']:.1f}", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     gc.callbacks.clear()
+    if lagging is not None:
+        lagging.cancel()
     report: dict[str, Any] = {**memory_mb(), "calls": calls, "gc": pauses}
+    if PROBES:
+        report |= {"lag": lags, "pool_waits": pool_waits}
     if real is not None and sent:  # after the peak was read: adds nothing to it
         report["stack"] = await stack_costs(real.database, sent)
     await client.close()

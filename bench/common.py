@@ -104,9 +104,11 @@ async def start_scene(
     profile: str | None = None,
     log: IO[bytes] | None = None,
     stack_costs: bool = False,
+    probes: bool = False,
 ) -> Scene:
     """A double, and the `kind` bot connected to it; `log` takes the bot's standard error.
-    With `stack_costs`, the real bot measures what its stack costs alone (bench/_child.py)."""
+    With `stack_costs`, the real bot measures what its stack costs alone; with `probes`,
+    its event loop's lag and its waits for a pooled connection (bench/_child.py)."""
     double = DiscordDouble()
     guild = double.add_guild("Wikimedia ES", guild_id=GUILD)
     scene = Scene(double, guild.add_text_channel("general"), guild.add_member("Ben"))
@@ -121,6 +123,8 @@ async def start_scene(
         env["BENCH_PROFILE"] = profile
     if stack_costs:
         env["BENCH_STACK_COSTS"] = "1"
+    if probes:
+        env["BENCH_PROBES"] = "1"
     scene.process = await asyncio.create_subprocess_exec(
         *(sys.executable, str(HERE / "_child.py"), kind),
         env=env,

@@ -1,7 +1,8 @@
 """Load: volunteers at once searching, showing and proposing, against 100,000 entries.
 
     .venv/bin/python bench/load.py [--duration 60] [--volunteers 50] [--entries 100000]
-        [--backend sqlite|postgresql|mariadb|both] [--think 0]  (both: SQLite, PostgreSQL)
+        [--backend sqlite|postgresql|mariadb|both|all] [--think 0] [--profile]
+        [--ramp 50,100,150,200]      (both: SQLite, PostgreSQL; all, the default: and MariaDB)
 
 Per backend, this process fills a fresh database (bench/search.py's generator) and
 starts the real bot in a process of its own (bench/_child.py) against a Discord
@@ -16,8 +17,16 @@ posts it for review; FILL_IN_S and READ_S are the only pauses inside). With --th
 as the last was answered, the most they can ask at once.
 
 A round trip is the double's: INTERACTION_CREATE written to the first callback
-received. Target: every interaction answered within Discord's 3 s deadline, without
-errors or payloads Discord would refuse.
+received. Targets: every interaction answered within Discord's 3 s deadline, without
+errors or payloads Discord would refuse, every proposal posted for review; the bot's
+peak RSS under Toolforge's default job size (512 MiB); PostgreSQL answering at least as
+many interactions a second as SQLite. Beside them, without a target: the bot's CPU per
+interaction against the bare bot's (bench/_child.py) per `/ping` under the same crowd,
+the bot's event-loop lag, its waits for a pooled connection, the database server's CPU.
+
+With --ramp, each backend's bot meets a growing crowd, --duration seconds per step, and
+the run reports where it saturates (the step at which p99 passes 1 s), with a py-spy
+profile of the bot (pip install py-spy) at the last step; --profile profiles a plain run.
 """
 
 from __future__ import annotations
@@ -27,280 +36,136 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import re
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 # bench/ is not a package: run as a script, its siblings import by their own names.
-from common import (
-    Request,
-    Scene,
-    filled_database,
-    machine,
-    search_requests,
-    start_scene,
-    stop_scene,
-    summary,
+import probes
+from common import Scene, filled_database, machine, start_scene, stop_scene, summary
+from crowd import (
+    DEADLINE_S,
+    KINDS,
+    WARM_UP,
+    Tally,
+    Volunteer,
+    review_channel,
+    settle,
+    volunteers,
 )
-from corpus import GUILD, generate, typoed_fragment
 
-from bot.double import Channel, Interaction, Member, NoResponse, Response
-from bot.double.interactions import AUTOCOMPLETE
-from bot.i18n import t
+from bot.double import NoResponse
 
-DEADLINE_S = 3.0
-ACTIONS, WEIGHTS = ["search", "show", "propose"], [60, 25, 15]
-KINDS = [
-    "search",
-    "autocomplete",
-    "show",
-    "propose: command",
-    "propose: modal submit",
-    "propose: confirm",
-]
-LOCALES = ["en-US", "en-US", "en-US", "es-ES"]
-# The bot's answers when something failed on its side: counted as errors.
-ERROR_ANSWERS = {
-    t(locale, key): key for locale in LOCALES for key in ("error-generic", "error-try-again")
-}
-SEARCHES, WARM_UP = 1_000, 10
-# Before submitting the modal and pressing Confirm: far quicker than any person, yet not
-# before the bot has read Discord's answer to its callback, which is when discord.py starts
-# listening for that modal or button (sooner, the bot would never see the click).
-FILL_IN_S, READ_S = 0.5, 0.3
 TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB"}
-
-
-class Unexpected(Exception):
-    """The bot answered, but not as the step expects."""
+CHOSEN = {"both": ["sqlite", "postgresql"], "all": [*TITLES]}
+JOB_MIB = 512  # Toolforge's default job size
+SATURATED_MS = 1_000.0  # p99 past this: the bot no longer keeps up
 
 
 @dataclass
-class Tally:
-    latencies: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    proposals: list[float] = field(default_factory=list)  # a flow's 3 round trips, ms
-    unanswered: Counter[str] = field(default_factory=Counter)  # nothing Discord took within 3 s
-    errors: Counter[str] = field(default_factory=Counter)
+class Step:
+    """The crowd at work for one stretch of time, and what it cost."""
 
+    volunteers: int
+    tally: Tally
+    started: float  # time.monotonic(), to cut the bot's own samples
+    seconds: float
+    bot_cpu: float
+    own_cpu: float
+    server_cpu: float
+    load_average: tuple[float, float]
+    bot_waited: float  # seconds its event loop was ready to run but had no CPU
 
-class Volunteer:
-    """One member, doing one thing after another as a person would, only faster."""
+    @property
+    def answered(self) -> int:
+        return sum(len(self.tally.latencies[kind]) for kind in [*KINDS, "ping"])
 
-    def __init__(
-        self,
-        scene: Scene,
-        member: Member,
-        number: int,
-        sample: list[dict[str, Any]],
-        searches: list[Request],
-        tally: Tally,
-    ) -> None:
-        self.double, self.channel = scene.double, scene.channel
-        self.member, self.number, self.sample, self.searches = member, number, sample, searches
-        self.rng, self.tally = random.Random(number), tally
-        self.proposed = 0
+    @property
+    def all_latencies(self) -> list[float]:
+        return [ms for latencies in self.tally.latencies.values() for ms in latencies]
 
-    async def run(self, until: float, think: float) -> None:
-        loop = asyncio.get_running_loop()
-        while loop.time() < until:
-            action = self.rng.choices(ACTIONS, WEIGHTS)[0]
-            try:
-                await getattr(self, action)()
-            except NoResponse:
-                pass  # counted in `unanswered` where it happened
-            except Unexpected as error:
-                self.tally.errors[str(error)] += 1
-            except Exception as error:
-                self.tally.errors[f"{action}: {type(error).__name__}: {error}"[:160]] += 1
-            if think:
-                await asyncio.sleep(self.rng.expovariate(1 / think))
-
-    async def answer(self, kind: str, ix: Interaction, callback: int) -> Response:
-        """The first callback, timed; it must be of type `callback` and no error answer."""
-        try:
-            response = await ix.response()
-        except NoResponse:
-            self.tally.unanswered[kind] += 1
-            raise
-        assert ix.latency is not None
-        self.tally.latencies[kind].append(ix.latency * 1000)
-        error = ERROR_ANSWERS.get(response.message.content) if response.message else None
-        if error:
-            raise Unexpected(f"{kind}: the bot's {error} answer")
-        if response.type != callback:
-            raise Unexpected(f"{kind}: callback type {response.type}, expected {callback}")
-        return response
-
-    async def search(self) -> None:
-        _, options = self.rng.choice(self.searches)
-        ix = await self.double.slash(
-            self.member, "partnership search", options, channel=self.channel
-        )
-        await self.answer("search", ix, 4)
-
-    async def autocomplete(self, typed: str) -> list[dict[str, Any]]:
-        try:
-            choices = await self.double.autocomplete(
-                self.member,
-                "partnership show",
-                {"entry": typed},
-                focused="entry",
-                channel=self.channel,
-            )
-        except NoResponse:
-            self.tally.unanswered["autocomplete"] += 1
-            raise
-        # The double hands back the choices only: its record of this member's latest one.
-        ix = next(
-            ix
-            for ix in reversed(self.double.interactions.values())
-            if ix.type == AUTOCOMPLETE and ix.user.id == self.member.id
-        )
-        assert ix.latency is not None
-        self.tally.latencies["autocomplete"].append(ix.latency * 1000)
-        return choices
-
-    async def show(self) -> None:
-        name = self.rng.choice(self.sample)["name"]
-        typed = [name[: self.rng.randint(2, 4)]]
-        if self.rng.random() < 0.7:
-            typed.append(name[: self.rng.randint(6, 14)])
-        else:
-            typed.append(typoed_fragment(self.rng, name, self.rng.randint(1, 2)))
-        for text in typed:
-            choices = await self.autocomplete(text)
-        picked = next((c for c in choices if c["name"] == name), choices[0] if choices else None)
-        entry = picked["value"] if picked else name  # nothing offered: the name typed in full
-        ix = await self.double.slash(
-            self.member, "partnership show", {"entry": entry}, channel=self.channel
-        )
-        await self.answer("show", ix, 4)
-
-    async def propose(self) -> None:
-        row = next(generate(self.rng, GUILD, 1))
-        self.proposed += 1
-        suffix = f" {self.number}-{self.proposed}"
-        options = {"kind": row["kind"], "area": row["area"], "steward": row["steward"]}
-        if row["chapter_name"]:
-            options["chapter"] = row["chapter_name"]
-        command = await self.double.slash(
-            self.member, "partnership propose", options, channel=self.channel
-        )
-        await self.answer("propose: command", command, 9)
-        locale = self.member.user.locale
-        values = {
-            t(locale, "field-name"): row["name"][: 100 - len(suffix)].rstrip() + suffix,
-            t(locale, "field-partners"): row["partners"],
-            t(locale, "field-summary"): row["summary"],
-        }
-        if row["success_measures"]:
-            values[t(locale, "field-success_measures")] = row["success_measures"]
-        await asyncio.sleep(FILL_IN_S)
-        submitted = await self.double.submit_modal(self.member, command, values)
-        confirmation = (await self.answer("propose: modal submit", submitted, 4)).message
-        if confirmation is None or not confirmation.components:
-            raise Unexpected("no confirm button after the modal")
-        confirm_id = confirmation.components[0]["components"][0]["custom_id"]
-        await asyncio.sleep(READ_S)
-        done = await self.double.click(self.member, confirmation, confirm_id)
-        await self.answer("propose: confirm", done, 7)
-        steps = (command, submitted, done)
-        self.tally.proposals.append(sum(ix.latency or 0.0 for ix in steps) * 1000)
-
-
-async def volunteers(
-    scene: Scene, sample: list[dict[str, Any]], count: int, tally: Tally
-) -> tuple[list[Volunteer], Channel]:
-    """`count` volunteers in the guild, and the review channel a moderator set."""
-    guild = scene.channel.guild
-    assert guild is not None
-    review = guild.add_text_channel("review")
-    moderator = guild.add_moderator("Moderator")
-    ix = await scene.double.slash(moderator, "settings review-channel", {"channel": review})
-    answer = (await ix.response()).message
-    if answer is None or answer.content in ERROR_ANSWERS:
-        raise RuntimeError("the moderator could not set the review channel")
-    searches = search_requests(random.Random(7), sample, SEARCHES)
-    crowd = [
-        Volunteer(
-            scene,
-            guild.add_member(f"Volunteer {n:02d}", locale=LOCALES[n % len(LOCALES)]),
-            n,
-            sample,
-            searches,
-            tally,
-        )
-        for n in range(count)
-    ]
-    return crowd, review
-
-
-async def settle(scene: Scene, review: Channel, proposals: int) -> int:
-    """Let the bot finish what follows its answers (review posts, the pager's read of
-    @original) before it is stopped; returns how many proposals it posted for review."""
-    double = scene.double
-    with contextlib.suppress(TimeoutError):
-        await double.world.changed.wait_for(
-            lambda: len(double.messages(review)) >= proposals or None, 10, "the review posts"
-        )
-    seen = -1
-    while seen != len(double.requests):  # until a quiet moment: no request for 0.2 s
-        seen = len(double.requests)
-        await asyncio.sleep(0.2)
-    return len(double.messages(review))
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def samples(self, report: dict[str, Any], name: str) -> list[float]:
+        """The bot's samples (event-loop lag, pool waits) taken during this step."""
+        return probes.between(report.get(name, []), self.started, self.started + self.seconds)
 
 
 @dataclass
 class Run:
-    tally: Tally
-    seconds: float
-    bot_cpu: float
-    own_cpu: float
-    load_average: tuple[float, float]
+    backend: str
+    steps: list[Step]
     scene: Scene
-    posted: int  # proposals the bot posted for review
+    posted: int  # proposals posted for review: those confirmed too late count too
     logged: list[str] = field(default_factory=list)  # the bot's standard error
+    profile: list[str] = field(default_factory=list)  # py-spy's summary
 
 
-async def drive(scene: Scene, sample: list[dict[str, Any]], args: argparse.Namespace) -> Run:
-    """The volunteers at work on the bot for `args.duration` seconds."""
+async def step(
+    scene: Scene, crowd: list[Volunteer], backend: str, args: argparse.Namespace, **run: Any
+) -> Step:
+    """`crowd` at work on the bot for `args.duration` seconds."""
     assert scene.process is not None
-    tally = Tally()
-    crowd, review = await volunteers(scene, sample, args.volunteers, tally)
-    warm = Volunteer(scene, crowd[0].member, -1, sample, crowd[0].searches, Tally())
-    for _ in range(WARM_UP):  # not timed: the first queries fill the caches
-        await warm.search()
-        await warm.show()
-    before = cpu_seconds(scene.process.pid), time.process_time(), os.getloadavg()[0]
+    pid, tally = scene.process.pid, Tally()
+    for volunteer in crowd:
+        volunteer.tally = tally
+    before = probes.cpu_seconds(pid), time.process_time(), probes.server_cpu(backend)
+    waited = probes.waited_for_cpu(pid)
+    load_before, started = os.getloadavg()[0], time.monotonic()
     loop = asyncio.get_running_loop()
-    started = loop.time()
-    await asyncio.gather(*(v.run(started + args.duration, args.think) for v in crowd))
-    seconds = loop.time() - started
-    bot_cpu = cpu_seconds(scene.process.pid) - before[0]
-    own_cpu = time.process_time() - before[1]
-    load_average = (before[2], os.getloadavg()[0])
-    posted = await settle(scene, review, len(tally.proposals))
-    return Run(tally, seconds, bot_cpu, own_cpu, load_average, scene, posted)
+    until = loop.time() + args.duration
+    await asyncio.gather(*(v.run(until, args.think, **run) for v in crowd))
+    return Step(
+        len(crowd),
+        tally,
+        started,
+        time.monotonic() - started,
+        probes.cpu_seconds(pid) - before[0],
+        time.process_time() - before[1],
+        probes.server_cpu(backend) - before[2],
+        (load_before, os.getloadavg()[0]),
+        probes.waited_for_cpu(pid) - waited,
+    )
 
 
-async def load(backend: str, args: argparse.Namespace) -> Run:
+async def profiled(scene: Scene, running: asyncio.Future[Step], seconds: float) -> list[str]:
+    """py-spy's summary of the bot while `running` runs (for `seconds`)."""
+    assert scene.process is not None
+    with tempfile.TemporaryDirectory() as folder:
+        into = Path(folder) / "profile.txt"
+        spy = await probes.record(scene.process.pid, seconds, into)
+        if spy is None:
+            return ["    (py-spy is not installed: pip install py-spy)"]
+        _, errors = await spy.communicate()
+        if not into.exists():
+            return [f"    (py-spy failed: {errors.decode(errors='replace').strip()[-200:]})"]
+        return probes.summarise(into)
+
+
+async def load(backend: str, args: argparse.Namespace, sizes: list[int]) -> Run:
+    """Per size of crowd, a step of `args.duration` s against one bot and database."""
     with tempfile.TemporaryFile() as log:
         async with filled_database(backend, args.entries) as (url, sample):
-            scene = await start_scene("real", url, log=log)
+            scene = await start_scene("real", url, log=log, probes=True)
+            run = Run(backend, [], scene, 0)
             try:
-                run = await drive(scene, sample, args)
+                review = await review_channel(scene)
+                crowd = volunteers(scene, sample, max(sizes))
+                warm = crowd[0]
+                for _ in range(WARM_UP):  # not timed: the first queries fill the caches
+                    with contextlib.suppress(NoResponse):
+                        await warm.search()
+                        await warm.show()
+                for size in sizes:
+                    working = asyncio.ensure_future(step(scene, crowd[:size], backend, args))
+                    if size == sizes[-1] and (args.profile or args.ramp):
+                        run.profile = await profiled(scene, working, args.duration)
+                    run.steps.append(await working)
+                proposals = sum(len(s.tally.proposals) for s in run.steps)
+                run.posted = await settle(scene, review, proposals)
             finally:
                 await stop_scene(scene)  # the bot's report, peak RSS included
         log.seek(0)
@@ -308,25 +173,84 @@ async def load(backend: str, args: argparse.Namespace) -> Run:
     return run
 
 
+async def bare(args: argparse.Namespace) -> Step:
+    """The bare bot answering `/ping` to the same crowd, pausing as it does."""
+    scene = await start_scene("bare")
+    try:
+        crowd = volunteers(scene, [], args.volunteers)
+        return await step(scene, crowd, "", args, actions=["ping"], weights=[1])
+    finally:
+        await stop_scene(scene)
+
+
 def row(name: str, values: list[float], late: int = 0) -> None:
     figures = " ".join(f"{figure:8.1f}" for figure in summary(values)) if values else ""
     print(f"    {name:28s} {len(values) + late:6d} {late:5d} {figures}")
 
 
-def report(run: Run) -> bool:
-    tally, scene = run.tally, run.scene
-    answered = sum(len(tally.latencies[kind]) for kind in KINDS)
-    late = sum(tally.unanswered.values())
+def verdict(ok: bool, text: str) -> bool:
+    print(f"  {'PASS' if ok else 'FAIL'}  {text}")
+    return ok
+
+
+def percentiles(values: list[float]) -> str:
+    """`p50 / p99 / max` in ms, or a dash."""
+    if not values:
+        return "-"
+    median, _, p99, most = summary(values)
+    return f"{median:.1f} / {p99:.1f} / {most:.1f}"
+
+
+def costs(run: Run, done: Step, floor: Step | None) -> None:
+    """CPU per interaction (against the bare bot's per /ping), the event loop, the pool,
+    the database server."""
+    share, report = 100 / done.seconds, run.scene.report
     print(
-        f"  interactions: {answered + late:,} in {run.seconds:.1f} s, "
-        f"{answered / run.seconds:.1f} answered a second; proposals completed: "
+        f"  CPU during the run: bot {done.bot_cpu:.1f} s ({done.bot_cpu * share:.0f}% of a "
+        f"core), volunteers + double {done.own_cpu:.1f} s ({done.own_cpu * share:.0f}%); "
+        f"load average {done.load_average[0]:.1f} -> {done.load_average[1]:.1f}"
+    )
+    per = 1000 * done.bot_cpu / max(done.answered, 1)
+    line = f"  bot CPU per interaction: {per:.2f} ms"
+    if floor is not None:
+        bare = 1000 * floor.bot_cpu / max(floor.answered, 1)
+        line += (
+            f"; the bare bot's per /ping under the same crowd: {bare:.2f} ms "
+            f"({floor.answered / floor.seconds:.0f} a second): {per / bare:.1f}x"
+        )
+    print(line)
+    if run.backend in probes.SERVER_COMMANDS:
+        print(
+            f"  {TITLES[run.backend]} server CPU (all its clients): {done.server_cpu:.1f} s "
+            f"({done.server_cpu * share:.0f}% of a core), "
+            f"{1000 * done.server_cpu / max(done.answered, 1):.2f} ms per interaction"
+        )
+    lags, waits = done.samples(report, "lag"), done.samples(report, "pool_waits")
+    print(
+        f"  the bot's event-loop lag, ms (p50 / p99 / max): {percentiles(lags)}; its loop "
+        f"waited for a CPU {done.bot_waited:.1f} s ({done.bot_waited * share:.0f}% of the run)"
+    )
+    slow = sum(ms > 100 for ms in waits)
+    print(
+        f"  waits for a pooled connection: {len(waits):,}, ms (p50 / p99 / max) "
+        f"{percentiles(waits)}; {slow} over 100 ms"
+    )
+
+
+def report(run: Run, floor: Step | None) -> bool:
+    (done,) = run.steps
+    tally, scene = done.tally, run.scene
+    answered, late = done.answered, sum(tally.unanswered.values())
+    print(
+        f"  interactions: {answered + late:,} in {done.seconds:.1f} s, "
+        f"{answered / done.seconds:.1f} answered a second; proposals completed: "
         f"{len(tally.proposals):,} (posted for review: {run.posted:,})"
     )
     print("  round trip, ms")
     print(f"    {'':28s} {'n':>6s} {'>3 s':>5s} {'p50':>8s} {'p95':>8s} {'p99':>8s} {'max':>8s}")
     for kind in KINDS:
         row(kind, tally.latencies[kind], tally.unanswered[kind])
-    row("all interactions", [ms for kind in KINDS for ms in tally.latencies[kind]], late)
+    row("all interactions", done.all_latencies, late)
     row("proposal (its 3 together)", tally.proposals)
     searches = [call["search"] for call in scene.report.get("calls", [])[WARM_UP:]]
     if searches:
@@ -352,44 +276,116 @@ def report(run: Run) -> bool:
     print(f"  the bot's log: {len(run.logged)} lines")
     for text, count in heads.most_common(4):
         print(f"    {count:5d}  {text}")
-    share = 100 / run.seconds
-    print(
-        f"  CPU during the run: bot {run.bot_cpu:.1f} s ({run.bot_cpu * share:.0f}% of a core), "
-        f"volunteers + double {run.own_cpu:.1f} s ({run.own_cpu * share:.0f}%); "
-        f"load average {run.load_average[0]:.1f} -> {run.load_average[1]:.1f}"
-    )
+    costs(run, done, floor)
+    if run.profile:
+        print("  py-spy profile of the bot:")
+        print("\n".join(run.profile))
     peak = scene.report.get("peak", float("nan"))
-    print(f"  bot RSS, MB: {scene.ready_mb:.1f} once ready -> {peak:.1f} peak")
-    ok = not late and not deadline
-    clean = not tally.errors and not others and run.posted == len(tally.proposals)
-    print(f"  {'PASS' if ok else 'FAIL'}  every interaction answered within {DEADLINE_S:g} s")
-    print(f"  {'PASS' if clean else 'FAIL'}  no errors, no refused payloads, all proposals posted")
-    return ok and clean
+    print(f"  bot RSS, MiB: {scene.ready_mb:.1f} once ready -> {peak:.1f} peak")
+    return all(
+        [
+            verdict(
+                not late and not deadline, f"every interaction answered within {DEADLINE_S:g} s"
+            ),
+            verdict(
+                not tally.errors and not others and run.posted >= len(tally.proposals),
+                "no errors, no refused payloads, all proposals posted",
+            ),
+            verdict(
+                peak < JOB_MIB, f"peak RSS {peak:.0f} MiB, under {JOB_MIB} MiB (Toolforge's job)"
+            ),
+        ]
+    )
+
+
+def report_ramp(run: Run) -> None:
+    """A line per step, and the step at which p99 passes SATURATED_MS."""
+    report = run.scene.report
+    print(
+        f"    {'crowd':>5s} {'answered/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'>3 s':>5s} "
+        f"{'errors':>6s} {'bot CPU':>8s} {'no CPU':>7s} {'db CPU':>7s} {'lag p99':>8s} "
+        f"{'pool p99':>8s}"
+    )
+    saturated: Step | None = None
+    for done in run.steps:
+        latencies, share = done.all_latencies, 100 / done.seconds
+        median, _, p99, _ = summary(latencies) if latencies else (0.0,) * 4
+        lags, waits = done.samples(report, "lag"), done.samples(report, "pool_waits")
+        lag99 = summary(lags)[2] if lags else 0.0
+        wait99 = summary(waits)[2] if waits else 0.0
+        db = f"{done.server_cpu * share:6.0f}%" if run.backend != "sqlite" else f"{'-':>7s}"
+        print(
+            f"    {done.volunteers:5d} {done.answered / done.seconds:10.1f} {median:8.1f} "
+            f"{p99:8.1f} {sum(done.tally.unanswered.values()):5d} "
+            f"{sum(done.tally.errors.values()):6d} {done.bot_cpu * share:7.0f}% "
+            f"{done.bot_waited * share:6.0f}% {db} "
+            f"{lag99:8.1f} {wait99:8.1f}"
+        )
+        if saturated is None and p99 > SATURATED_MS:
+            saturated = done
+    if saturated is None:
+        top = run.steps[-1]
+        print(
+            f"  p99 stays under {SATURATED_MS:g} ms up to {top.volunteers} volunteers "
+            f"({top.answered / top.seconds:.0f} interactions a second)"
+        )
+    else:
+        print(
+            f"  saturated: p99 passes {SATURATED_MS:g} ms at {saturated.volunteers} volunteers, "
+            f"{saturated.answered / saturated.seconds:.0f} interactions a second"
+        )
+    peak = report.get("peak", float("nan"))
+    print(f"  bot RSS, MiB: {run.scene.ready_mb:.1f} once ready -> {peak:.1f} peak")
+    print(f"  py-spy profile of the bot at {run.steps[-1].volunteers} volunteers:")
+    print("\n".join(run.profile))
 
 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds per backend")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per run or step")
     parser.add_argument("--volunteers", type=int, default=50)
     parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--backend", choices=[*TITLES, "both"], default="both")
+    parser.add_argument("--backend", choices=[*TITLES, *CHOSEN], default="all")
     parser.add_argument(
         "--think", type=float, default=0.0, help="mean pause between interactions, s"
     )
+    parser.add_argument("--profile", action="store_true", help="profile the bot with py-spy")
+    parser.add_argument("--ramp", help="crowd sizes, one step each: e.g. 50,100,150,200")
     args = parser.parse_args()
     # The double warns of each late answer; the report counts them.
     logging.getLogger("bot.double").setLevel(logging.ERROR)
     for line in machine():
         print(line)
+    sizes = [int(size) for size in args.ramp.split(",")] if args.ramp else [args.volunteers]
     pause = f"pauses of {args.think:g} s on average" if args.think else "no pause"
     print(
-        f"{args.volunteers} volunteers, {args.duration:g} s, {pause}; the bot in its own "
-        "process, the volunteers and the Discord double in this one"
+        f"{', '.join(map(str, sizes))} volunteers, {args.duration:g} s"
+        f"{' each' if args.ramp else ''}, {pause}; the bot in its own process, the "
+        "volunteers and the Discord double in this one"
     )
-    ok = True
-    for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
+    floor = None
+    if not args.ramp:
+        floor = await bare(args)
+        print(
+            f"\nThe bare bot, /ping: {floor.answered / floor.seconds:.0f} answered a second, "
+            f"p50 / p99 / max {percentiles(floor.all_latencies)} ms, CPU {floor.bot_cpu:.1f} s"
+        )
+    ok, rates = True, {}
+    for backend in CHOSEN.get(args.backend, [args.backend]):
         print(f"\n{TITLES[backend]}")
-        ok &= report(await load(backend, args))
+        run = await load(backend, args, sizes)
+        if args.ramp:
+            report_ramp(run)
+            continue
+        ok &= report(run, floor)
+        rates[backend] = run.steps[0].answered / run.steps[0].seconds
+    if "sqlite" in rates and "postgresql" in rates:
+        print()
+        ok &= verdict(
+            rates["postgresql"] >= rates["sqlite"],
+            f"PostgreSQL {rates['postgresql']:.1f} interactions a second, at least SQLite's "
+            f"{rates['sqlite']:.1f}",
+        )
     print("\nRESULT:", "ALL PASS" if ok else "SOME FAIL")
     return 0 if ok else 1
 

@@ -47,9 +47,14 @@ RUNS = [
     ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),
     ("Publishing 1,000 entries to a wiki page (MediaWiki)", ["bench/wiki.py"], ["--runs", "1"]),
     (
-        "Load: 50 volunteers for 60 s on 100,000 entries (SQLite, PostgreSQL)",
+        "Load: 50 volunteers for 60 s on 100,000 entries (SQLite, PostgreSQL, MariaDB)",
         ["bench/load.py"],
         ["--duration", "5", "--volunteers", "10", "--entries", "5000"],
+    ),
+    (
+        "Load: 50 to 200 volunteers, where the bot saturates (SQLite, PostgreSQL)",
+        ["bench/load.py", "--ramp", "50,100,150,200", "--duration", "20", "--backend", "both"],
+        ["--ramp", "5,10", "--duration", "5", "--entries", "5000"],
     ),
 ]
 

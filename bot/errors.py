@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 # PostgreSQL cannot serve for now: a connection exception (class 08), too many
 # connections, or the server shutting down, crashed, or starting up.
 UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+# Discord's answer to a reply after the interaction's 3 s: the member saw "did not respond".
+UNKNOWN_INTERACTION = 10062
 
 
 def _unwrap(error: BaseException) -> BaseException:
@@ -99,9 +101,16 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
 
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
     error = _unwrap(error)
+    command = interaction.command.qualified_name if interaction.command else "component"
+    if isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION:
+        # Answered too late: no traceback (under overload there is one per interaction,
+        # and logging them costs the CPU that made them late), and no error message,
+        # which Discord would refuse for the same reason.
+        log.warning("answered too late: interaction %s of %s expired", interaction.id, command)
+        metrics.answered(command, "late", interaction.created_at)
+        return
     locale = user_locale(interaction)
     text = describe(error, locale)
-    command = interaction.command.qualified_name if interaction.command else "component"
     outcome = "refused"
     if text is None:
         log.error("unhandled error in %s", command, exc_info=error)

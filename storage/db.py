@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
@@ -22,9 +24,24 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # database, an unanswered PostgreSQL connect (asyncpg waits 60 s by default), a
 # pool with no free connection (SQLAlchemy waits 30 s by default).
 SQLITE_BUSY_TIMEOUT_MS = 2_000
+# SQLite has one writer at a time. The bot's writers take turns in its event loop, first
+# come, first served, from their first write to their commit (SQLiteTurns): waiting there
+# costs no thread, where SQLite's busy handler polls and may leave the lock idle. A write
+# waits its turn at most this long; busy_timeout then only waits for another process.
+SQLITE_WRITER_WAIT = 2.0  # seconds
 CLI_BUSY_TIMEOUT_MS = 30_000  # `partnerbot import`/`export`: no deadline, wait for the bot
 PG_CONNECT_TIMEOUT = 1.5  # seconds
-PG_POOL_TIMEOUT = 1.0  # seconds
+# Waiting for a pooled connection queues in order (the pool's queue is first come, first
+# served); the wait is bounded so that a command still answers before the deadline.
+POOL_TIMEOUT = 2.0  # seconds
+# Pools open all their connections once and keep them (no overflow): a connection
+# opened for a burst and closed after costs more than the work it came for (PostgreSQL
+# forks a server process and warms its caches; aiosqlite starts a thread). PostgreSQL: one
+# for each interaction in flight under bench/load.py's 50 volunteers, within its default
+# max_connections (100). MariaDB: as many as before (ToolsDB allows each tool few).
+SQLITE_POOL_SIZE = 20
+PG_POOL_SIZE, PG_MAX_OVERFLOW = 50, 0
+MARIADB_POOL_SIZE, MARIADB_MAX_OVERFLOW = 20, 0
 # ToolsDB closes connections idle for long; renewing them sooner saves a failed ping.
 MARIADB_POOL_RECYCLE = 1_800  # seconds
 
@@ -47,28 +64,89 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class SQLiteTurns:
+    """One writer at a time in this process, each from its first write (where the driver
+    begins its transaction) to its commit or rollback: what SQLite's write lock spans.
+
+    The wait happens in the event loop (SQLAlchemy runs the statement in a greenlet that
+    can await), so no in-process writer ever meets SQLite's lock, nor a snapshot another
+    wrote past ("database is locked" at once, whatever the busy timeout).
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.lock = asyncio.Lock()
+        event.listen(engine.sync_engine, "before_cursor_execute", self.before_execute)
+        # Given back as the commit or rollback starts: a writer let in meanwhile waits
+        # the last milliseconds in SQLite's busy handler. Checked in without either (a
+        # connection lost): given back then.
+        event.listen(engine.sync_engine, "commit", self.done)
+        event.listen(engine.sync_engine, "rollback", self.done)
+        event.listen(engine.sync_engine, "checkin", self.checked_in)
+
+    def before_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if conn.info.get("turn") or not statement.lstrip()[:7].upper().startswith(WRITES):
+            return
+        try:
+            await_only(asyncio.wait_for(self.lock.acquire(), SQLITE_WRITER_WAIT))
+        except TimeoutError:
+            # As SQLite's own busy timeout fails: the driver's error, which SQLAlchemy
+            # wraps and the session rolls back like any other.
+            locked = f"database is locked: no turn to write within {SQLITE_WRITER_WAIT:g} s"
+            raise conn.dialect.loaded_dbapi.OperationalError(locked) from None
+        conn.info["turn"] = True
+
+    def done(self, conn: Any) -> None:
+        if conn.info.pop("turn", False):
+            self.lock.release()
+
+    def checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            self.done(record)
+
+
+def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """PostgreSQL: a pooled connection that the server closed (a restart, an idle
+    timeout) is replaced at checkout, unseen. asyncpg notices the close when it comes, so
+    this costs no round trip, where pool_pre_ping costs three (BEGIN, ping, ROLLBACK) per
+    checkout: a third of a search's round trips. A connection dropped unannounced fails
+    its first statement instead, which answers "try again" and empties the pool."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
+
+
 def create_engine(
     url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
 ) -> AsyncEngine:
     """The engine; `sqlite_busy_timeout_ms`: how long a write waits for a locked SQLite
     database (the bot's commands must answer within 3 s; a command-line import may wait)."""
     if url.startswith("sqlite"):
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)  # a connection the server dropped is replaced
-    kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT)
+    mariadb = url.startswith(("mysql", "mariadb"))
+    kwargs.setdefault("pool_size", MARIADB_POOL_SIZE if mariadb else PG_POOL_SIZE)
+    kwargs.setdefault("max_overflow", MARIADB_MAX_OVERFLOW if mariadb else PG_MAX_OVERFLOW)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     connect_args: dict[str, Any] = {"timeout": PG_CONNECT_TIMEOUT}
-    if url.startswith(("mysql", "mariadb")):
+    if mariadb:
+        # A connection the server dropped is replaced: aiomysql only learns it by asking.
+        kwargs.setdefault("pool_pre_ping", True)
         # utf8mb4: names with emoji. READ COMMITTED, PostgreSQL's default: locking reads
         # take no gap locks, so the claims of two processes do not deadlock on them.
         connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT, "charset": "utf8mb4"}
         kwargs.setdefault("isolation_level", "READ COMMITTED")
         kwargs.setdefault("pool_recycle", MARIADB_POOL_RECYCLE)
     kwargs["connect_args"] = connect_args | kwargs.get("connect_args", {})
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if not mariadb:
+        event.listen(engine.sync_engine, "checkout", _replace_closed)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -83,6 +161,8 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = session_factory(self.engine)
+        if self.dialect == "sqlite":
+            SQLiteTurns(self.engine)
 
     @property
     def dialect(self) -> str:

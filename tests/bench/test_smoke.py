@@ -60,13 +60,42 @@ def test_load_benchmark_prints_its_figures() -> None:
     for kind in kinds:
         # n, over 3 s, then median, p95, p99 and max
         assert re.search(rf"^    {re.escape(kind)}\s+\d+\s+\d+(\s+{NUMBER}){{4}}$", out, re.M), kind
-    assert re.search(rf"^  bot RSS, MB: {NUMBER} once ready -> {NUMBER} peak$", out, re.M), out
+    assert re.search(rf"^  bot RSS, MiB: {NUMBER} once ready -> {NUMBER} peak$", out, re.M), out
     assert re.search(r"^  CPU during the run: bot \d+\.\d s", out, re.M), out
+    assert re.search(r"^The bare bot, /ping: \d+ answered a second", out, re.M), out
+    assert re.search(
+        rf"^  bot CPU per interaction: {NUMBER} ms; the bare bot's per /ping under the same "
+        rf"crowd: {NUMBER} ms \(\d+ a second\): {NUMBER}x$",
+        out,
+        re.M,
+    ), out
+    assert re.search(r"^  the bot's event-loop lag, ms \(p50 / p99 / max\): [\d.]+ / ", out, re.M)
+    assert re.search(r"^  waits for a pooled connection: [\d,]+, ms", out, re.M), out
+    assert re.search(r"^  (PASS|FAIL)  peak RSS \d+ MiB, under 512 MiB", out, re.M), out
     # The deadline is Discord's rule, not a speed target: a miss is a bug.
     assert "answers later than 3 s or none: 0 (late answers the double refused: 0)" in out, out
     assert "PASS  every interaction answered within 3 s" in out
     assert re.search(r"^RESULT: (ALL PASS|SOME FAIL)$", out, re.M)
     assert ("ALL PASS" in out) == (run.returncode == 0)
+
+
+def test_load_ramp_reports_each_step_and_where_the_bot_saturates() -> None:
+    run = run_bench(
+        "load.py",
+        *("--duration", "2", "--ramp", "2,4", "--entries", "2000", "--backend", "sqlite"),
+    )
+    out = run.stdout
+    assert "2, 4 volunteers, 2 s each, no pause" in out
+    for crowd in (2, 4):  # crowd, answered/s, p50, p99, >3 s, errors, CPU%, no CPU%, -, lag, pool
+        assert re.search(
+            rf"^\s+{crowd}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\d+\s+\d+\s+\d+%\s+\d+%\s+-"
+            rf"\s+{NUMBER}\s+{NUMBER}$",
+            out,
+            re.M,
+        ), out
+    assert re.search(r"^  (saturated: p99 passes|p99 stays under) 1000 ms", out, re.M), out
+    assert "py-spy profile of the bot at 4 volunteers:" in out
+    assert re.search(r"^    ([\d,]+ samples; by library|\(py-spy)", out, re.M), out
 
 
 def test_transfer_benchmark_prints_its_figures() -> None:

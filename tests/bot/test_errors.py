@@ -6,15 +6,21 @@ a bug's error is not one of them. The end-to-end outage is in tests/e2e/test_db_
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import asyncpg
+import discord
 import pytest
 import sqlalchemy as sa
+from sqlmodel import select
 
-from bot.errors import database_unreachable, describe
+from bot.errors import database_unreachable, describe, report
 from bot.i18n import t
 from storage.db import Database
+from storage.models import AppState
 from tests.e2e.conftest import eventually
 from tests.support.pg_outage import OutageProxy
 
@@ -63,7 +69,7 @@ async def test_connection_dropped_mid_query_says_try_again_and_the_pool_recovers
         assert describe(dropped.value, "es") == t("es", "error-try-again")
 
         await proxy.start()
-        assert await select_one(through_proxy) == 1  # pool_pre_ping replaced the dead one
+        assert await select_one(through_proxy) == 1  # the dead one was replaced
     finally:
         await direct.dispose()
 
@@ -106,3 +112,73 @@ async def test_a_bugs_database_error_is_not_unreachable(database: Database) -> N
     assert not database_unreachable(failed.value)
     assert not database_unreachable(asyncpg.exceptions.QueryCanceledError("statement timeout"))
     assert describe(failed.value, "en") is None  # logged as a bug, with its traceback
+
+
+@pytest.mark.parametrize("db_url", ["postgresql", "mariadb"], indirect=True)
+async def test_no_pooled_connection_in_time_says_try_again(db_url: str) -> None:
+    database = Database(db_url, pool_size=1, max_overflow=0, pool_timeout=0.1)
+    try:
+        async with database.sessions() as holding:
+            await holding.connection()
+            with pytest.raises(sa.exc.TimeoutError) as waited:
+                await select_one(database)
+        assert describe(waited.value, "es") == t("es", "error-try-again")
+        assert await select_one(database) == 1  # the connection back, the pool serves again
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_no_turn_to_write_in_time_says_try_again(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.db.SQLITE_WRITER_WAIT", 0.1)
+
+    async def write(key: str) -> None:
+        async with database.transaction() as session:
+            session.add(AppState(key=key, value="written"))
+            await session.flush()
+
+    async with database.transaction() as holding:
+        holding.add(AppState(key="first", value="written"))
+        await holding.flush()  # its turn, until it commits
+        with pytest.raises(sa.exc.OperationalError) as waited:
+            await write("second")
+    assert describe(waited.value, "en") == t("en", "error-try-again")
+    await write("third")  # the turn given back
+    async with database.sessions() as session:
+        keys = {row.key for row in (await session.exec(select(AppState))).all()}
+    assert {"first", "third"} <= keys and "second" not in keys
+
+
+class LateInteraction:
+    """An interaction whose token Discord already expired: anything sent is recorded."""
+
+    id = 1
+    command = None
+    created_at = datetime.now(UTC) - timedelta(seconds=4)
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    @property
+    def response(self) -> SimpleNamespace:
+        async def send_message(text: str, **_: object) -> None:
+            self.sent.append(text)
+
+        return SimpleNamespace(is_done=lambda: False, send_message=send_message)
+
+
+async def test_an_answer_too_late_is_logged_once_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    expired = discord.NotFound(
+        SimpleNamespace(status=404, reason="Not Found"),
+        {"code": 10062, "message": "Unknown interaction"},
+    )
+    interaction = LateInteraction()
+    with caplog.at_level(logging.WARNING, logger="bot.errors"):
+        await report(interaction, expired)  # type: ignore[arg-type]
+    assert interaction.sent == []  # Discord would refuse it too
+    assert [(r.levelno, r.exc_info) for r in caplog.records] == [(logging.WARNING, None)]
+    assert "answered too late" in caplog.records[0].getMessage()
