@@ -127,18 +127,18 @@ def report(result: dict, real: Scene, bare: Scene, backend: str) -> bool:
     inside = real.report.get("answers", [])[warmup:]
     calls = real.report.get("calls", [])[warmup:]
     sql = real.report.get("stack", {}).get("sql", [])[warmup:]
-    print("  inside the bot (interaction parsed to answer sent):")
+    print("  inside the bot (interaction parsed to answer sent), and within it:")
     row("search, real bot", inside, indent=4)
     row("/ping, bare bot", bare.report.get("answers", [])[warmup:], indent=4)
     if calls:
-        row("of which search_entries()", [c["search"] for c in calls], indent=6)
-        row("of which render", [c["render"] for c in calls if "render" in c], indent=6)
+        row("search_entries()", [c["search"] for c in calls], indent=6)
+        row("render.search_page()", [c["render"] for c in calls if "render" in c], indent=6)
     stack = real.report.get("stack", {})
     if stack:
         # What the database itself costs: the search's statements as the driver runs
         # them; and what a session of the ORM costs around a trivial statement.
         print("  the stack alone, after the run:")
-        row("the search's SQL on the driver", sql, indent=4)
+        row("SQL on the driver alone", sql, indent=4)
         row("a session: SELECT 1", stack["select_1"][warmup:], indent=4)
     checked = callback_check_ms(real.double), callback_check_ms(bare.double)
     print(

@@ -4,7 +4,8 @@ Each search is one ranking statement that also returns its page of entries (and 
 few, which typo tolerance puts first on every page); SQLite, PostgreSQL and MariaDB differ
 only in the clauses that find matches (sqlite.py, postgres.py, mariadb.py). Name hits come
 first, names that contain the query as typed before the others, shorter (closer) names
-first; then matches by relevance; newest first on ties.
+first; then matches by relevance; newest first on ties. Statements run straight on the
+driver (driver.py): a search only reads.
 """
 
 from __future__ import annotations
