@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.app import point_discord_py_at
+from bot.endpoints import point_discord_py_at
 
 if TYPE_CHECKING:  # the bare bot's process must not load the real bot's stack
     from bot.client import PartnerBot
