@@ -128,7 +128,7 @@ async def stack_costs(database: Database, sent: list[Statements]) -> dict[str, l
     running `SELECT 1`: what the database itself costs, and the session around it."""
     from sqlmodel import select
 
-    from storage.search.driver import compiled
+    from storage.search.driver import compiled, run
 
     costs: dict[str, list[float]] = {"sql": [], "select_1": []}
     dialect = database.engine.dialect
@@ -141,14 +141,7 @@ async def stack_costs(database: Database, sent: list[Statements]) -> dict[str, l
                 ready.append((statement, tuple(params[name] for name in names)))
             started = time.perf_counter()
             for statement, values in ready:
-                if dialect.name == "sqlite":
-                    await driver.execute_fetchall(statement, values)
-                elif dialect.name == "postgresql":
-                    await driver.fetch(statement, *values)
-                else:  # MariaDB: aiomysql
-                    async with driver.cursor() as cursor:
-                        await cursor.execute(statement, values)
-                        await cursor.fetchall()
+                await run(driver, dialect.name, statement, values)
             costs["sql"].append((time.perf_counter() - started) * 1000)
     for _ in range(len(sent)):
         started = time.perf_counter()

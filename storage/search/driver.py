@@ -41,6 +41,17 @@ def _processors(dialect: sa.Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
     return tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in _TABLE.c)
 
 
+async def run(driver: Any, dialect: str, statement: str, values: tuple[Any, ...]) -> list[Any]:
+    """The rows of a compiled statement, run with one call to the driver connection."""
+    if dialect == "sqlite":  # aiosqlite: one hop to its thread
+        return list(await driver.execute_fetchall(statement, values))
+    if dialect == "postgresql":  # asyncpg: one round trip (its statements are cached)
+        return list(await driver.fetch(statement, *values))
+    async with driver.cursor() as cursor:  # aiomysql
+        await cursor.execute(statement, values)
+        return list(await cursor.fetchall())
+
+
 async def fetch(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
     """The rows of one statement (`:name` values, none of them a list), as the driver
     returns them."""
@@ -48,14 +59,13 @@ async def fetch(session: AsyncSession, sql: str, params: dict[str, Any]) -> list
     dialect = connection.dialect
     statement, names = compiled(dialect, sql)
     values = tuple(params[name] for name in names)
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    if dialect.name == "sqlite":  # aiosqlite: one hop to its thread
-        return list(await driver.execute_fetchall(statement, values))
-    if dialect.name == "postgresql":  # asyncpg: one round trip (its statements are cached)
-        return list(await driver.fetch(statement, *values))
-    async with driver.cursor() as cursor:  # aiomysql
-        await cursor.execute(statement, values)
-        return list(await cursor.fetchall())
+    driver = (await connection.get_raw_connection()).driver_connection
+    try:
+        return await run(driver, dialect.name, statement, values)
+    except Exception:
+        # The driver's own error: run again through SQLAlchemy, which raises it as the bot
+        # knows it (OperationalError: "try again shortly") and drops a broken connection.
+        return list((await session.exec(sa.text(sql), params=params)).all())
 
 
 def entries(session: AsyncSession, rows: Sequence[Sequence[Any]], start: int) -> list[Entry]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
 from storage.models import Entry, Status
 from storage.search import autocomplete_names, search_entries
-from storage.search.driver import ENTRY_COLUMNS
+from storage.search.driver import ENTRY_COLUMNS, fetch
 from storage.services import entries
 from tests.support.factories import GUILD, entry_input
 
@@ -67,3 +68,9 @@ async def test_statuses_bound_as_a_list_of_values(session: AsyncSession) -> None
         (Status.PROPOSED,): [(entry_id, "Mapatón de bibliotecas")],
         (Status.ACTIVE, Status.PROPOSED, Status.PAUSED): [(entry_id, "Mapatón de bibliotecas")],
     }
+
+
+async def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(session: AsyncSession) -> None:
+    # The bot tells "try again shortly" by SQLAlchemy's errors (bot/errors.py).
+    with pytest.raises(sa.exc.DBAPIError):
+        await fetch(session, "SELECT id FROM no_such_table WHERE id = :id", {"id": 1})
