@@ -7,8 +7,9 @@ It connects to the Discord double that the parent process runs, prints one line
 `ready <RSS MB>` once it can answer interactions, and on a line on standard input
 (or its end) it stops and prints one JSON line: its memory (the peak is this
 process's alone, so neither the double nor the database filler is counted in it),
-its garbage-collector pauses since ready and, for the real bot, how long each
-search and its rendering took inside it. With BENCH_STACK_COSTS=1 (bench/interaction.py,
+its garbage-collector pauses since ready, how long each interaction spent inside it
+(parsed to answer sent) and, for the real bot, how long each search and its rendering
+took. With BENCH_STACK_COSTS=1 (bench/interaction.py,
 whose searches run one at a time) the real bot then measures what the stack costs on its
 own: each search's SQL statements run again straight on the database driver, and a
 session running `SELECT 1`. With BENCH_PROBES=1 (bench/load.py) it records its event
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.app import point_discord_py_at
+from bot.endpoints import point_discord_py_at
 
 if TYPE_CHECKING:  # the bare bot's process must not load the real bot's stack
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -78,46 +79,39 @@ async def _real_bot() -> PartnerBot:
     return await create_bot(settings, guild_ready_timeout=0.05)
 
 
-Statements = list[tuple[str, Any]]  # what one search sent to the driver
+Statements = list[tuple[str, dict[str, Any]]]  # what one search sent to the driver
 
 
-def time_searches(
-    engine: AsyncEngine, keep_sql: bool
-) -> tuple[list[dict[str, float]], list[Statements]]:
+def time_searches(keep_sql: bool) -> tuple[list[dict[str, float]], list[Statements]]:
     """Time each search and its rendering inside the bot: their share of a round trip;
-    and, if `keep_sql`, keep the SQL each search sent, to run it again on the driver alone.
+    and, if `keep_sql`, keep the statements each search ran, to run them again on the
+    driver alone.
 
-    The command calls both through their modules, so wrapping the module attributes
-    times exactly those calls; a wrapper costs about a microsecond.
+    The command calls both through their modules, and the search runs its statements
+    through storage.search.driver's: wrapping those module attributes times exactly
+    those calls; a wrapper costs about a microsecond.
     """
-    from sqlalchemy import event
-
     from bot.render import entries as render
     from storage import search
+    from storage.search import driver
 
     calls: list[dict[str, float]] = []
     sent: list[Statements] = []
-    searching, rendering = search.search_entries, render.search_page
-    searched_on: Any = None  # the connection of the search under way, if SQL is kept
-
-    def keep(conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if conn is searched_on:  # only the search's own statements, not the scheduler's
-            sent[-1].append((statement, params))
-
-    if keep_sql:
-        event.listen(engine.sync_engine, "before_cursor_execute", keep)
+    searching, rendering, fetching = search.search_entries, render.search_page, driver.fetch
 
     async def timed_search(*args: Any, **kwargs: Any) -> Any:
-        nonlocal searched_on
         started = time.perf_counter()
         try:
-            if keep_sql:  # the search would take this connection at its first statement
+            if keep_sql:
                 sent.append([])
-                searched_on = (await kwargs["session"].connection()).sync_connection
             return await searching(*args, **kwargs)
         finally:
             calls.append({"search": (time.perf_counter() - started) * 1000})
-            searched_on = None
+
+    async def kept_fetch(session: Any, sql: str, params: dict[str, Any]) -> Any:
+        if sent:  # only a search's own statements, not autocomplete's
+            sent[-1].append((sql, dict(params)))
+        return await fetching(session, sql, params)
 
     def timed_render(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -129,30 +123,31 @@ def time_searches(
 
     search.search_entries = timed_search  # type: ignore[assignment]
     render.search_page = timed_render  # type: ignore[assignment]
+    if keep_sql:
+        driver.fetch = kept_fetch  # type: ignore[assignment]
     return calls, sent
 
 
 async def stack_costs(database: Database, sent: list[Statements]) -> dict[str, list[float]]:
-    """Milliseconds of each search's SQL run again straight on the driver (aiosqlite,
-    asyncpg or aiomysql, as SQLAlchemy sent it), and of sessions running `SELECT 1`: the parts of a
-    search that no change to the bot's own code could remove."""
+    """Milliseconds of each search's statements run again straight on the driver
+    (aiosqlite, asyncpg or aiomysql, as the dialect compiles them), and of sessions
+    running `SELECT 1`: what the database itself costs, and the session around it."""
     from sqlmodel import select
 
+    from storage.search.driver import compiled, run
+
     costs: dict[str, list[float]] = {"sql": [], "select_1": []}
+    dialect = database.engine.dialect
     async with database.engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
-        sqlite = database.dialect == "sqlite"
         for statements in sent:
+            ready = []
+            for sql, params in statements:
+                statement, names = compiled(dialect, sql)
+                ready.append((statement, tuple(params[name] for name in names)))
             started = time.perf_counter()
-            for statement, params in statements:
-                if sqlite:
-                    await driver.execute_fetchall(statement, params)
-                elif database.dialect == "postgresql":
-                    await driver.fetch(statement, *params)
-                else:  # MariaDB: aiomysql
-                    async with driver.cursor() as cursor:
-                        await cursor.execute(statement, params)
-                        await cursor.fetchall()
+            for statement, values in ready:
+                await run(driver, dialect.name, statement, values)
             costs["sql"].append((time.perf_counter() - started) * 1000)
     for _ in range(len(sent)):
         started = time.perf_counter()
@@ -160,6 +155,35 @@ async def stack_costs(database: Database, sent: list[Statements]) -> dict[str, l
             (await session.exec(select(1))).one()
         costs["select_1"].append((time.perf_counter() - started) * 1000)
     return costs
+
+
+def time_answers() -> list[float]:
+    """Milliseconds from each INTERACTION_CREATE that discord.py parses to its answer handed
+    to the HTTP client: the time the interaction spends inside the bot. Installed before
+    the client is made, whose state binds its parsers when made."""
+    from discord.state import ConnectionState
+    from discord.webhook.async_ import AsyncWebhookAdapter
+
+    arrived: dict[int, float] = {}
+    answers: list[float] = []
+    parse, respond = (
+        ConnectionState.parse_interaction_create,
+        AsyncWebhookAdapter.create_interaction_response,
+    )
+
+    def timed_parse(state: ConnectionState, data: Any) -> None:
+        arrived[int(data["id"])] = time.perf_counter()
+        parse(state, data)
+
+    def timed_respond(adapter: Any, interaction_id: int, *args: Any, **kwargs: Any) -> Any:
+        started = arrived.pop(int(interaction_id), None)
+        if started is not None:
+            answers.append((time.perf_counter() - started) * 1000)
+        return respond(adapter, interaction_id, *args, **kwargs)
+
+    ConnectionState.parse_interaction_create = timed_parse  # type: ignore[method-assign]
+    AsyncWebhookAdapter.create_interaction_response = timed_respond  # type: ignore[method-assign]
+    return answers
 
 
 def time_collections() -> list[tuple[int, float]]:
@@ -224,9 +248,10 @@ async def run(kind: str) -> None:
     pool_waits: Samples = []
     real: PartnerBot | None = None
     client: discord.Client
+    answers = time_answers()
     if kind == "real":
         client = real = await _real_bot()
-        calls, sent = time_searches(real.database.engine, STACK_COSTS)
+        calls, sent = time_searches(STACK_COSTS)
         if PROBES:
             pool_waits = time_pool_waits(real.database.engine)
     else:
@@ -242,7 +267,7 @@ async def run(kind: str) -> None:
     gc.callbacks.clear()
     if lagging is not None:
         lagging.cancel()
-    report: dict[str, Any] = {**memory_mb(), "calls": calls, "gc": pauses}
+    report: dict[str, Any] = {**memory_mb(), "calls": calls, "answers": answers, "gc": pauses}
     if PROBES:
         report |= {"lag": lags, "pool_waits": pool_waits}
     if real is not None and sent:  # after the peak was read: adds nothing to it

@@ -36,6 +36,9 @@ from storage.db import Database
 
 HERE = Path(__file__).resolve().parent
 START_TIMEOUT = 90.0
+# The real bot of interaction.py runs every search's SQL again before it reports: on
+# MariaDB, on a loaded machine, that takes minutes.
+STOP_TIMEOUT = 600.0
 # The child's last line carries every search it timed: more than asyncio's 64 KiB under load.
 LINE_LIMIT = 2**24
 
@@ -149,7 +152,7 @@ async def stop_scene(scene: Scene) -> None:
             assert process.stdin is not None and process.stdout is not None
             process.stdin.write(b"stop\n")
             await process.stdin.drain()
-            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            line = await asyncio.wait_for(process.stdout.readline(), STOP_TIMEOUT)
             scene.report = json.loads(line) if line.strip() else {}
             await asyncio.wait_for(process.wait(), 30)
     finally:

@@ -8,10 +8,17 @@ Discord doubles and starts each bot in a process of its own (bench/_child.py): t
 real bot on the filled database, and a bare discord.py client answering `/ping`
 (the floor). It then sends, alternately, a search and a ping, and takes each round
 trip from the double: INTERACTION_CREATE written to the first callback received.
-Each child reports its own peak RSS, so neither counts the double nor the filler.
+Each child reports its own peak RSS, so neither counts the double nor the filler, and
+the time each interaction spent inside it (parsed to answer sent); the real bot then
+runs each search's statements again straight on the driver.
 
-Targets: search median within 3x the floor's, p99 within 5x; peak RSS within 40 MB
-of the bare bot's.
+Targets (issue #17; ratios within one run, since machines differ):
+- the search round trip within 4x of the floor's median and 6x of its p99 on SQLite, no
+  kind of query over 6x the floor's median; within 6x and 8x on PostgreSQL;
+- the time inside the bot per search within 1.5x of its statements on the driver alone
+  (medians): the ORM, the session and the rendering cost at most half of what the
+  database itself does (SQLite and PostgreSQL).
+MariaDB's figures are printed with no target; so is RSS beside the bare bot's.
 """
 
 from __future__ import annotations
@@ -39,7 +46,10 @@ from common import (
 
 from bot.double import DiscordDouble
 
-MEDIAN_RATIO, P99_RATIO, RSS_MARGIN_MB = 3.0, 5.0, 40.0
+# (median, p99) of the search round trip over the floor's; None: no target (MariaDB).
+ROUND_TRIP = {"sqlite": (4.0, 6.0), "postgresql": (6.0, 8.0), "mariadb": None}
+KIND_MEDIAN = {"sqlite": 6.0}  # each kind of query's median over the floor's
+INSIDE_OVER_SQL = {"sqlite": 1.5, "postgresql": 1.5}  # inside the bot over the SQL alone
 QUICK_ENTRIES, QUICK_REQUESTS = 2_000, 30
 
 
@@ -72,9 +82,13 @@ async def measure(real: Scene, bare: Scene, searches: list[Request], warmup: int
 # --- the report ----------------------------------------------------------------------------
 
 
-def row(name: str, values: list[float], indent: int = 2) -> None:
+def row(name: str, values: list[float], indent: int = 2, floor: float | None = None) -> None:
+    """Median, p95, p99 and max; and the median over the floor's, if given."""
+    if not values:
+        return
     figures = " ".join(f"{figure:8.2f}" for figure in summary(values))
-    print(f"{' ' * indent}{name:{30 - indent}s} {figures}")
+    ratio = f"  {summary(values)[0] / floor:10.2f}x" if floor else ""
+    print(f"{' ' * indent}{name:{30 - indent}s} {figures}{ratio}")
 
 
 def callback_check_ms(double: DiscordDouble) -> float:
@@ -94,26 +108,37 @@ def gc_line(name: str, scene: Scene) -> str:
     return f"{name} {len(pauses)} collections ({len(full)} full), longest {longest:.1f} ms"
 
 
-def report(result: dict, real: Scene, bare: Scene) -> bool:
-    timings, by_kind = result["timings"], result["by_kind"]
-    print(f"\nround trip, ms ({len(timings['search'])} of each after {result['warmup']} warm-up)")
-    print(f"  {'':28s} {'median':>8s} {'p95':>8s} {'p99':>8s} {'max':>8s}")
-    row("search (real bot)", timings["search"])
+def ratio_check(name: str, ratio: float, target: float | None) -> tuple[str, bool | None]:
+    """A line of the verdict, and whether it passes (None: no target)."""
+    if target is None:
+        return f"{name} {ratio:.2f}x (no target)", None
+    return f"{name} {ratio:.2f}x (target <= {target:g}x)", ratio <= target
+
+
+def report(result: dict, real: Scene, bare: Scene, backend: str) -> bool:
+    timings, by_kind, warmup = result["timings"], result["by_kind"], result["warmup"]
+    floor = summary(timings["floor"])
+    print(f"\nround trip, ms ({len(timings['search'])} of each after {warmup} warm-up)")
+    print(f"  {'':28s} {'median':>8s} {'p95':>8s} {'p99':>8s} {'max':>8s}  median/floor")
+    row("search (real bot)", timings["search"], floor=floor[0])
     row("floor (bare bot, /ping)", timings["floor"])
     for kind, values in by_kind.items():
-        row(f"search: {kind}", values, indent=4)
-    warmup = result["warmup"]
+        row(f"search: {kind}", values, indent=4, floor=floor[0])
+    inside = real.report.get("answers", [])[warmup:]
     calls = real.report.get("calls", [])[warmup:]
+    sql = real.report.get("stack", {}).get("sql", [])[warmup:]
+    print("  inside the bot (interaction parsed to answer sent), and within it:")
+    row("search, real bot", inside, indent=4)
+    row("/ping, bare bot", bare.report.get("answers", [])[warmup:], indent=4)
     if calls:
-        print("  inside the real bot:")
-        row("search_entries()", [c["search"] for c in calls], indent=4)
-        row("render.search_page()", [c["render"] for c in calls if "render" in c], indent=4)
+        row("search_entries()", [c["search"] for c in calls], indent=6)
+        row("render.search_page()", [c["render"] for c in calls if "render" in c], indent=6)
     stack = real.report.get("stack", {})
     if stack:
-        # What no change to the bot's own code removes: the statements as the driver runs
-        # them, and the ORM session with its connection checkout, thread hops and rollback.
+        # What the database itself costs: the search's statements as the driver runs
+        # them; and what a session of the ORM costs around a trivial statement.
         print("  the stack alone, after the run:")
-        row("SQL on the driver alone", stack["sql"][warmup:], indent=4)
+        row("SQL on the driver alone", sql, indent=4)
         row("a session: SELECT 1", stack["select_1"][warmup:], indent=4)
     checked = callback_check_ms(real.double), callback_check_ms(bare.double)
     print(
@@ -121,33 +146,38 @@ def report(result: dict, real: Scene, bare: Scene) -> bool:
         f"search {checked[0]:.2f} ms, floor {checked[1]:.2f} ms"
     )
     print(f"  GC since ready: {gc_line('real bot', real)}; {gc_line('bare bot', bare)}")
-    search, floor = summary(timings["search"]), summary(timings["floor"])
-    median_ratio, p99_ratio = search[0] / floor[0], search[2] / floor[2]
     real_peak, bare_peak = real.report.get("peak", math.nan), bare.report.get("peak", math.nan)
-    extra = real_peak - bare_peak
-    print("\nRSS, MB (each bot's own process): once ready -> peak")
+    print("\nRSS, MB (each bot's own process): once ready -> peak (no target)")
     print(f"  real bot: {real.ready_mb:7.1f} -> {real_peak:7.1f}")
     print(f"  bare bot: {bare.ready_mb:7.1f} -> {bare_peak:7.1f}")
-    before = real.ready_mb - bare.ready_mb
-    print(f"  real over bare once ready, before any search: {before:+.1f}")
+    ready, peak = real.ready_mb - bare.ready_mb, real_peak - bare_peak
+    print(f"  real over bare: once ready {ready:+.1f}, peak {peak:+.1f}")
+    search = summary(timings["search"])
+    targets = ROUND_TRIP[backend] or (None, None)
     checks = [
-        (
-            f"search/floor median {median_ratio:.2f}x (target <= {MEDIAN_RATIO:g}x)",
-            median_ratio <= MEDIAN_RATIO,
-        ),
-        (
-            f"search/floor p99    {p99_ratio:.2f}x (target <= {P99_RATIO:g}x)",
-            p99_ratio <= P99_RATIO,
-        ),
-        (
-            f"peak RSS over bare  {extra:.1f} MB (target <= {RSS_MARGIN_MB:g} MB)",
-            extra <= RSS_MARGIN_MB,
-        ),
+        ratio_check("search/floor median ", search[0] / floor[0], targets[0]),
+        ratio_check("search/floor p99    ", search[2] / floor[2], targets[1]),
     ]
+    worst = max(by_kind, key=lambda kind: summary(by_kind[kind])[0])
+    checks.append(
+        ratio_check(
+            f"slowest kind/floor median ({worst})",
+            summary(by_kind[worst])[0] / floor[0],
+            KIND_MEDIAN.get(backend),
+        )
+    )
+    if inside and sql:
+        checks.append(
+            ratio_check(
+                "inside the bot/SQL on the driver, median",
+                summary(inside)[0] / summary(sql)[0],
+                INSIDE_OVER_SQL.get(backend),
+            )
+        )
     print()
     for text, ok in checks:
-        print(f"  {'PASS' if ok else 'FAIL'}  {text}")
-    return all(ok for _, ok in checks)
+        print(f"  {'----' if ok is None else 'PASS' if ok else 'FAIL'}  {text}")
+    return all(ok is not False for _, ok in checks)
 
 
 async def main() -> int:
@@ -177,8 +207,9 @@ async def main() -> int:
     violations = real.violations + bare.violations
     if violations:
         raise AssertionError("a bot broke Discord's rules:\n  " + "\n  ".join(violations))
-    ok = report(result, real, bare)
-    print("\nRESULT:", "ALL PASS" if ok else "SOME FAIL")
+    ok = report(result, real, bare, args.backend)
+    verdict = "ALL PASS" if ok else "SOME FAIL"
+    print("\nRESULT:", verdict if ROUND_TRIP[args.backend] else "NO TARGETS (figures only)")
     return 0 if ok else 1
 
 

@@ -14,13 +14,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-import yarl
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
 import commands
 from bot.client import PartnerBot
 from bot.config import Settings
+from bot.endpoints import point_discord_py_at
 from bot.jobs.digests import DigestDispatcher
 from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.reviews import ReviewJobs
@@ -51,17 +49,6 @@ def limit_malloc_arenas() -> None:
         log.debug("malloc arenas left as they are: %s", exc)
         return
     mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
-
-
-def point_discord_py_at(api_base_url: str, gateway_url: str) -> None:
-    """Send REST calls to `api_base_url` (…/api/v10) and connect to `gateway_url`.
-
-    Both are process-wide class attributes of discord.py: every client in the
-    process uses them. The gateway URL also serves after INVALID_SESSION, when
-    discord.py falls back to its default; resumes use READY's resume_gateway_url.
-    """
-    Route.BASE = api_base_url.rstrip("/")
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 def assemble(bot: PartnerBot) -> None:

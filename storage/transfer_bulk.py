@@ -19,12 +19,13 @@ from datetime import datetime
 from typing import IO, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry, EntryKind
 from storage.services import audit, reporting
-from storage.transfer_index import insert_indexed
+from storage.sql import insert_many_sqlite
+from storage.transfer_index import begin_writing, insert_indexed
 
 BATCH = 1_000  # rows per statement and per transaction
 _ENTRY = Entry.__table__  # type: ignore[attr-defined]
@@ -90,7 +91,8 @@ class Spool:
 # database, a big import), and PostgreSQL then reads the whole table for each batch
 # (0.3 s a batch at 20,000 rows, growing); and a name created meanwhile by the bot
 # would fail the batch.
-_NEW_ONLY = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_NEW_ONLY = {"postgresql": postgresql.insert}
+_AFTER = sa.text("SELECT id, name_key FROM entry WHERE id > :last")
 
 
 async def _insert_new(session: AsyncSession, guild_id: int, rows: list[dict[str, Any]]) -> Any:
@@ -98,6 +100,15 @@ async def _insert_new(session: AsyncSession, guild_id: int, rows: list[dict[str,
     the id and name key of those inserted."""
     returned = (_ENTRY.c.id, _ENTRY.c.name_key)
     dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        # The driver's executemany, which returns no rows: the new rows are those after
+        # the last id, since this transaction holds the write lock from before reading it
+        # (SQLite numbers a table's new rows from its largest id up).
+        await begin_writing(session)
+        last = (await session.exec(sa.text("SELECT coalesce(max(id), 0) FROM entry"))).one()[0]
+        conflict = "ON CONFLICT (guild_id, name_key) DO NOTHING"
+        await insert_many_sqlite(session, _ENTRY, rows, conflict)
+        return (await session.exec(_AFTER, params={"last": last})).all()
     if dialect in _NEW_ONLY:
         conflict = (_ENTRY.c.guild_id, _ENTRY.c.name_key)
         insert = _NEW_ONLY[dialect](_ENTRY).on_conflict_do_nothing(index_elements=conflict)

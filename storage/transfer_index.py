@@ -62,9 +62,10 @@ def _batched(name: str, sql: str) -> _Trigger | None:
 Insert = Callable[[], Awaitable[list[int]]]
 
 
-async def _begin(session: AsyncSession) -> None:
+async def begin_writing(session: AsyncSession) -> None:
     """The driver (pysqlite) begins a transaction before DML only: DDL first would be
-    committed at once. Begin it here, so that the triggers come back on any failure."""
+    committed at once. Begin it here, taking the write lock at once (IMMEDIATE), so that
+    the triggers come back on any failure and no other writer inserts meanwhile."""
     connection = await session.connection()
     raw = (await connection.get_raw_connection()).driver_connection
     if raw is not None and not raw.in_transaction:
@@ -80,7 +81,7 @@ async def insert_indexed(session: AsyncSession, insert: Insert) -> list[int]:
     triggers = [trigger for trigger in found if trigger is not None]
     if not triggers:
         return await insert()
-    await _begin(session)
+    await begin_writing(session)
     for trigger in triggers:
         await session.exec(sa.text(f'DROP TRIGGER "{trigger.name}"'))
     ids = await insert()

@@ -3,7 +3,7 @@
 double = DiscordDouble()
 guild = double.add_guild("Wikimedia ES")
 await double.start()
-point_discord_py_at(double.api_base_url, double.gateway_url)   # bot.app
+point_discord_py_at(double.api_base_url, double.gateway_url)   # bot.endpoints
 ... start the bot with double.token ...
 await double.wait_until_ready()
 ix = await double.slash(member, "partnership search", {"query": "osm"})

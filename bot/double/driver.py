@@ -39,8 +39,9 @@ class DiscordDouble(Actions):
     """Discord's REST API and gateway for one bot application, on 127.0.0.1.
 
     Build guilds with `add_guild(...)`, start it, point discord.py at
-    `api_base_url` / `gateway_url` (see `bot.app.point_discord_py_at`), start the bot with `token`,
-    then drive it: `slash`, `autocomplete`, `click`, `select`, `submit_modal`, `say`.
+    `api_base_url` / `gateway_url` (see `bot.endpoints.point_discord_py_at`), start the bot
+    with `token`, then drive it: `slash`, `autocomplete`, `click`, `select`, `submit_modal`,
+    `say`.
     """
 
     def __init__(

@@ -4,21 +4,20 @@ Each search is one ranking statement that also returns its page of entries (and 
 few, which typo tolerance puts first on every page); SQLite, PostgreSQL and MariaDB differ
 only in the clauses that find matches (sqlite.py, postgres.py, mariadb.py). Name hits come
 first, names that contain the query as typed before the others, shorter (closer) names
-first; then matches by relevance; newest first on ties.
+first; then matches by relevance; newest first on ties. Statements run straight on the
+driver (driver.py): a search only reads.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-import sqlalchemy as sa
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Entry
+from storage.search import driver
 from storage.search.fuzzy import NEAR_POOL, NEAR_SCAN, pieces
 from storage.search.query import (
     FILTERS,
@@ -31,15 +30,7 @@ from storage.search.query import (
     Query,
 )
 
-_TABLE = Entry.__table__  # type: ignore[attr-defined]
-_COLUMNS = ", ".join(f"e.{column.name}" for column in _TABLE.c)
-_META = (
-    sa.column("pos", sa.Integer),
-    sa.column("total", sa.Integer),
-    sa.column("unknown", sa.String),
-    sa.column("similar", sa.String),
-    sa.column("cut", sa.Integer),
-)
+_COLUMNS = ", ".join(f"e.{name}" for name in driver.ENTRY_COLUMNS)
 UNKNOWN_MIN = 4  # shorter words are not checked (nor corrected)
 NO_NAMES = "n AS (SELECT 1 AS id, '' AS name_key WHERE 1 = 0)"  # a query of exclusions only
 
@@ -59,18 +50,25 @@ class Found:
     cut: bool = False
 
 
-@functools.lru_cache(maxsize=256)
-def _text(sql: str, expanding: bool = False) -> sa.TextClause:
-    statement = sa.text(sql)
-    return (
-        statement.bindparams(sa.bindparam("statuses", expanding=True)) if expanding else statement
-    )
+class NearRow(NamedTuple):
+    """An entry near misspelt words, and how many index matches its statement read."""
+
+    id: int
+    name: str
+    name_key: str
+    partners: str
+    scanned: int
 
 
-@functools.lru_cache(maxsize=64)  # few: every variable is bound
-def _paged(sql: str) -> Any:
-    text = sa.text(sql).columns(*_META, *_TABLE.c)
-    return select(Entry, *(text.selected_columns[c.name] for c in _META)).from_statement(text)
+class Completion(NamedTuple):
+    """A row of autocomplete's statement: k 0 for names starting with the text (in
+    order), 1 for names near it."""
+
+    k: int
+    pos: int
+    id: int
+    name: str
+    name_key: str | None
 
 
 def _page_sql(
@@ -167,21 +165,21 @@ class Backend:
         if filters.get(LIVING_KEY):  # constants of ours: written into the statement
             sql += f" AND {prefix}status IN ({', '.join(repr(str(s)) for s in LIVING)})"
         if "statuses" in filters:
-            sql += f" AND {prefix}status IN :statuses"
-            params["statuses"] = filters["statuses"]
+            sql += f" AND {prefix}status IN ({_listed('status', filters['statuses'], params)})"
         return sql, params
 
     async def rows(self, session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
-        statement = _text(sql, "statuses" in params)
-        return list((await session.exec(statement, params=params)).all())
+        return await driver.fetch(session, sql, params)
 
     async def _page(
         self, session: AsyncSession, sql: str, params: dict[str, Any], page: Page
     ) -> Found:
         params |= {"few": FUZZY_BELOW, "offset": page.offset, "end": page.end}
-        rows = (await session.exec(_paged(sql), params=params)).all()
-        _, total, unknown, similar, cut = rows[0][1:]
-        found = [(pos, entry) for entry, pos, *_ in rows if entry is not None]
+        rows = await self.rows(session, sql, params)
+        _, total, unknown, similar, cut = rows[0][:5]
+        placed = [row for row in rows if row[5] is not None]  # else: no entry on the page
+        found = zip((row[0] for row in placed), driver.entries(session, placed, 5), strict=True)
+        found = list(found)
         return Found(
             entries=[entry for pos, entry in found if page.offset < pos <= page.end],
             head=[entry for pos, entry in found if pos <= FUZZY_BELOW],
@@ -333,7 +331,8 @@ class Backend:
         if not names:
             return []
         union = " UNION ALL ".join(f"SELECT * FROM {name}" for name in names)
-        return await self.rows(session, f"WITH {', '.join(ctes)} {union}", params)
+        rows = await self.rows(session, f"WITH {', '.join(ctes)} {union}", params)
+        return [NearRow(*row) for row in rows]
 
     async def recent(
         self, session: AsyncSession, guild_id: int, filters: dict[str, Any], limit: int
@@ -367,13 +366,28 @@ class Backend:
         sql = f"WITH {', '.join([starting, *ctes])}"
         sql += " SELECT 0 AS k, pos, id, name, NULL AS name_key FROM a"
         sql += "".join(f" UNION ALL SELECT 1, 0, id, name, name_key FROM {n}" for n in names)
-        rows = await self.rows(session, sql + " ORDER BY k, pos", params)
-        return [row[2:4] for row in rows if row[0] == 0], [row for row in rows if row[0] == 1]
+        rows = [
+            Completion(*row) for row in await self.rows(session, sql + " ORDER BY k, pos", params)
+        ]
+        return [row[2:4] for row in rows if row.k == 0], [row for row in rows if row.k == 1]
 
     async def load(self, session: AsyncSession, guild_id: int, ids: Sequence[int]) -> list[Entry]:
         """The guild's entries with these ids, in their order."""
         if not ids:
             return []
-        statement = select(Entry).where(Entry.guild_id == guild_id, col(Entry.id).in_(ids))
-        by_id = {entry.id: entry for entry in (await session.exec(statement)).all()}
+        params: dict[str, Any] = {"guild": guild_id}
+        sql = f"SELECT {_COLUMNS} FROM entry AS e WHERE e.guild_id = :guild"
+        rows = await self.rows(
+            session, sql + f" AND e.id IN ({_listed('id', ids, params)})", params
+        )
+        by_id = {entry.id: entry for entry in driver.entries(session, rows, 0)}
         return [by_id[i] for i in ids if i in by_id]
+
+
+def _listed(name: str, values: Sequence[Any], params: dict[str, Any]) -> str:
+    """Bound values for an IN list, as many as the next power of two (NULL the rest, which
+    matches nothing), so that few statements are compiled and cached."""
+    size = 1 << max(0, len(values) - 1).bit_length()
+    keys = [f"{name}_{i}" for i in range(size)]
+    params |= dict(zip(keys, [*values, *[None] * (size - len(values))], strict=True))
+    return ", ".join(f":{key}" for key in keys)

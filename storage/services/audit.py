@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditEvent, Entry, Milestone
+from storage.sql import insert_many_sqlite
 
 AUDITED_FIELDS = (
     "kind",
@@ -82,8 +83,11 @@ async def record(
 
 async def record_many(*, session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
     """Many events in one statement (bulk writes): dicts of `record`'s arguments and `at`."""
-    if events:
-        await session.exec(sa.insert(AuditEvent.__table__), params=list(events))  # type: ignore[attr-defined]
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    if events and session.get_bind().dialect.name == "sqlite":
+        await insert_many_sqlite(session, table, events)
+    elif events:
+        await session.exec(sa.insert(table), params=list(events))
 
 
 async def history(

@@ -33,16 +33,23 @@ def test_interaction_benchmark_prints_its_figures() -> None:
     assert re.search(r"^Python 3\.\d+\.\d+, SQLite \d+\.\d+", out, re.M), out
     assert "filled 2,000 entries" in out
     assert "(30 of each after" in out
-    rows = ("search (real bot)", "floor (bare bot, /ping)", "search_entries()")
-    for name in (*rows, "SQL on the driver alone", "a session: SELECT 1"):
+    ratio = rf"\s+{NUMBER}x"  # the median over the floor's
+    for name in ("search (real bot)", "search: typo'd names"):
+        assert re.search(rf"^\s+{re.escape(name)}(\s+{NUMBER}){{4}}{ratio}$", out, re.M), name
+    rows = ("floor (bare bot, /ping)", "search, real bot", "/ping, bare bot", "search_entries()")
+    for name in (*rows, "render.search_page()", "SQL on the driver alone", "a session: SELECT 1"):
         assert re.search(rf"^\s+{re.escape(name)}(\s+{NUMBER}){{4}}$", out, re.M), name
     for bot in ("real bot", "bare bot"):
         assert re.search(rf"^  {bot}:\s+{NUMBER} ->\s+{NUMBER}$", out, re.M), bot
-    assert re.search(rf"^  real over bare once ready, before any search: \+{NUMBER}$", out, re.M)
+    over = rf"^  real over bare: once ready [+-]{NUMBER}, peak [+-]{NUMBER}$"
+    assert re.search(over, out, re.M), out
     verdicts = re.findall(
-        r"^  (PASS|FAIL)  (search/floor median|search/floor p99|peak RSS)", out, re.M
+        r"^  (PASS|FAIL)  (search/floor median|search/floor p99|slowest kind/floor median"
+        r"|inside the bot/SQL on the driver, median) ",
+        out,
+        re.M,
     )
-    assert len(verdicts) == 3, out
+    assert len(verdicts) == 4, out
     assert re.search(r"^RESULT: (ALL PASS|SOME FAIL)$", out, re.M)
     assert ("ALL PASS" in out) == (run.returncode == 0)
 

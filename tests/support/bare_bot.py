@@ -13,8 +13,8 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.app import point_discord_py_at
 from bot.double import Channel, DiscordDouble, Guild, Member
+from bot.endpoints import point_discord_py_at
 
 NAMES = ["openstreetmap", "open knowledge", "wikidata", "osm spain"]
 
