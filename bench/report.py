@@ -44,6 +44,11 @@ RUNS = [
     ),
     ("Digest build", ["bench/digest.py"], ["--runs", "5", "--guilds", "20"]),
     ("Reminder lateness", ["bench/reminders.py"], ["--quick"]),
+    (
+        "Catch-up after a day of downtime: 10,000 reminders in 200 channels (SQLite)",
+        ["bench/catchup.py"],
+        ["--quick"],
+    ),
     ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),
     (
         "Load: 50 volunteers for 60 s on 100,000 entries (SQLite, PostgreSQL)",
