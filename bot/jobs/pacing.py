@@ -5,7 +5,9 @@ leans on 429s.
 Discord's window opens when a message reaches it; the pacer counts from when Discord's
 answer came back, which is later, so that the sixth message of a channel reaches
 Discord after the first one's window has closed, whatever the network did. Channels
-are paced apart: different channels go out in parallel.
+are paced apart: different channels go out in parallel, together at most
+POSTS_PER_SECOND, under Discord's global 50 requests a second (the bot's other
+requests, edits and reads, take the rest).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 MESSAGES_PER_WINDOW = 5
 WINDOW_S = 5.0
+POSTS_PER_SECOND = 40
 
 
 @dataclass
@@ -27,10 +30,17 @@ class _Channel:
 
 
 class ChannelPacer:
-    def __init__(self, limit: int = MESSAGES_PER_WINDOW, window: float = WINDOW_S) -> None:
+    def __init__(
+        self,
+        limit: int = MESSAGES_PER_WINDOW,
+        window: float = WINDOW_S,
+        per_second: float = POSTS_PER_SECOND,
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.spacing = 1 / per_second
         self._channels: dict[int, _Channel] = {}
+        self._next_post = 0.0  # the loop time before which no post of any channel starts
 
     @asynccontextmanager
     async def slot(self, channel_id: int) -> AsyncIterator[None]:
@@ -40,6 +50,9 @@ class ChannelPacer:
         async with channel.lock:
             if len(channel.answered) == self.limit:
                 await asyncio.sleep(max(0.0, channel.answered[0] + self.window - loop.time()))
+            start = max(self._next_post, loop.time())
+            self._next_post = start + self.spacing
+            await asyncio.sleep(start - loop.time())
             try:
                 yield
             finally:
