@@ -1,7 +1,7 @@
 """Catch-up after a day of downtime: 10,000 reminders due in 200 channels.
 
     .venv/bin/python bench/catchup.py [--reminders 10000] [--channels 200]
-        [--entries 5000] [--volunteers 4] [--quick]
+        [--entries 5000] [--volunteers 4] [--profile FILE] [--quick]
 
 A fresh SQLite database holds `--entries` entries (to search) and, in each of
 `--channels` guilds, milestones that fell due over the past day while the bot was down
@@ -15,7 +15,8 @@ channel (ceil(messages / 5) windows of 5 s), the messages and 429s, the reminder
 delivered (each exactly once: counted from the messages' buttons and menus, and from
 the database), and the volunteers' round trips (the double's: INTERACTION_CREATE
 written to the first callback). Targets: every reminder once, 0 429s, every
-interaction answered within 3 s.
+interaction answered within 3 s. `--profile FILE`: cProfile statistics of the bot's
+process (main thread), to see where the catch-up's time goes.
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ async def wait_for_all(double: DiscordDouble, channels: list[Channel], count: in
         await asyncio.sleep(0.25)
 
 
-async def measure(reminders: int, channel_count: int, entry_count: int, volunteers: int) -> int:
+async def measure(
+    reminders: int, channel_count: int, entry_count: int, volunteers: int, profile: str | None
+) -> int:
     double = DiscordDouble(message_limit=MessageLimit(MESSAGES_PER_WINDOW, WINDOW_S))
     channels, coordinators = [], {}
     for n in range(channel_count):
@@ -170,7 +173,7 @@ async def measure(reminders: int, channel_count: int, entry_count: int, voluntee
             f"channels in {time.monotonic() - started:.1f} s; the bot starts now"
         )
         spawned = time.monotonic()
-        scene = await start_scene("real", url, double=double)
+        scene = await start_scene("real", url, profile=profile, double=double)
         crowd = Volunteers(scene, volunteers, sample)
         searching = [
             asyncio.create_task(crowd.run(member, random.Random(n)))
@@ -282,11 +285,14 @@ def main() -> int:
     parser.add_argument("--channels", type=int, default=200)
     parser.add_argument("--entries", type=int, default=5_000, help="to search meanwhile")
     parser.add_argument("--volunteers", type=int, default=4)
+    parser.add_argument("--profile", help="write the bot's cProfile statistics to this file")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
         args.reminders, args.channels, args.entries = 1_000, 20, 1_000
-    return asyncio.run(measure(args.reminders, args.channels, args.entries, args.volunteers))
+    return asyncio.run(
+        measure(args.reminders, args.channels, args.entries, args.volunteers, args.profile)
+    )
 
 
 if __name__ == "__main__":
