@@ -70,6 +70,7 @@ class ReminderDispatcher:
         # The first run's time: what fell due before it fell due while the bot was not
         # running, and says it is late however short the gap.
         self.started_at: datetime | None = None
+        self._claiming = asyncio.Lock()
 
     def _locale(self, claim: ClaimedReminder) -> str:
         # A channel post: the guild's language, else the bot's default.
@@ -102,7 +103,9 @@ class ReminderDispatcher:
     async def _run_channel(self, channel_id: int, now: datetime) -> None:
         """Claim, group, send and mark one channel's due reminders, a batch at a time."""
         while True:
-            async with self.database.transaction() as session:
+            # One claim at a time: on SQLite two transactions that read before they write
+            # fail at once ("database is locked"), busy timeout or not; sends overlap.
+            async with self._claiming, self.database.transaction() as session:
                 claims = await reminders.claim_due(
                     session=session,
                     now=now,
