@@ -8,17 +8,15 @@ import asyncio
 import functools
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.double import Channel, MessageLimit
 from bot.jobs.pacing import ChannelPacer
 from bot.render.reminders import milestone_ids
-from storage.schemas import EntryInput
-from storage.services import entries, milestones
-from storage.services.settings import update_settings
 from tests.e2e.conftest import World, start_bot, stop_bot
+from tests.support.milestone_factories import DAY, configure, new_entry, new_milestone
 
 POSTS = "/channels/{channel_id}/messages"
 # Two messages a second per channel, in the double and in the bot alike: the limit's
@@ -31,36 +29,16 @@ async def _seed(world: World, due: dict[Channel, int], now: datetime) -> None:
     async with world.bot.database.transaction() as session:
         for channel, count in due.items():
             assert channel.guild is not None
-            guild_id = channel.guild.id
-            await update_settings(
-                session=session,
-                guild_id=guild_id,
-                actor_id=None,
-                now=now - timedelta(days=2),
-                reminder_channel_id=channel.id,
-            )
-            entry = await entries.create_entry(
-                EntryInput.parse(
-                    kind="alliance",
-                    name=f"Backlog {channel.name}",
-                    area="content",
-                    steward="volunteers",
-                ),
-                session=session,
-                guild_id=guild_id,
-                actor_id=None,
-                now=now - timedelta(days=2),
-            )
+            await configure(session, channel.guild.id, channel=channel.id, role=None)
+            entry = await new_entry(session, channel.guild.id, now=now - 2 * DAY)
             for number in range(count):
-                await milestones.add_milestone(
-                    session=session,
-                    guild_id=guild_id,
-                    entry_id=entry.id,
+                await new_milestone(
+                    session,
+                    entry,
+                    due=now - DAY + DAY * number / count,
                     title=f"Report {number}",
-                    due_at=now - timedelta(days=1) + timedelta(days=1) * number / count,
-                    coordinator_id=world.volunteer.id,
-                    actor_id=None,
-                    now=now - timedelta(days=2),
+                    coordinator=world.volunteer.id,
+                    now=now - 2 * DAY,
                 )
 
 
