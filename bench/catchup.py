@@ -4,11 +4,12 @@
         [--entries 5000] [--volunteers 4] [--profile FILE] [--quick]
 
 A fresh SQLite database holds `--entries` entries (to search) and, in each of
-`--channels` guilds, milestones that fell due over the past day while the bot was down
-(one reminder each, pinging one of five coordinators). The real bot then starts in a
-process of its own (bench/_child.py) against a Discord double that enforces Discord's
-per-channel limit (5 messages per 5 s; past it, 429 as Discord answers), and catches
-up, while volunteers in another guild search back to back (a pause of THINK_S between).
+`--channels` guilds, milestones that fell due over the past day (23 hours of it)
+while the bot was down (one reminder each, pinging one of five coordinators). The
+real bot then starts in a process of its own (bench/_child.py) against a Discord
+double that enforces Discord's per-channel limit (5 messages per 5 s; past it, 429
+as Discord answers), and catches up, while volunteers in another guild search back
+to back (a pause of THINK_S between).
 
 Prints how long the catch-up took against the floor the limit imposes on the slowest
 channel (ceil(messages / 5) windows of 5 s), the messages and 429s, the reminders
@@ -32,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 # bench/ is not a package: run as a script, its siblings import by their own names.
 from common import Scene, filled_database, machine, search_requests, start_scene, stop_scene
 from common import summary as percentiles
+from reminders import seed_guild
 from sqlmodel import col, func, select
 
 from bot.double import Channel, DiscordDouble, Member, MessageLimit, NoResponse
@@ -39,60 +41,37 @@ from bot.jobs.pacing import MESSAGES_PER_WINDOW, POSTS_PER_SECOND, WINDOW_S
 from bot.render.reminders import milestone_ids
 from storage.db import Database
 from storage.models import Reminder
-from storage.schemas import EntryInput
-from storage.services import entries, milestones
-from storage.services.settings import update_settings
 
 DEADLINE_S = 3.0
 THINK_S = 0.2
 COORDINATORS = 5
+# Due over the day, but for its first hour: a milestone's first overdue reminder comes
+# 24 hours after its due one, and would fall due again during the run.
+DOWNTIME = timedelta(hours=23)
 POSTS = "/channels/{channel_id}/messages"
 
 
 async def seed(
     url: str, channels: list[Channel], coordinators: dict[int, list[Member]], count: int
 ) -> datetime:
-    """`count` milestones spread over the channels' guilds, due over the past day; returns
-    the moment the bot went down's day ended (the seed's "now")."""
+    """`count` milestones spread over the channels' guilds, due over the past DOWNTIME;
+    returns its end."""
     now = datetime.now(UTC)
-    went_down = now - timedelta(days=1, minutes=1)
     database = Database(url)
     try:
         for index, channel in enumerate(channels):
             assert channel.guild is not None
-            guild_id = channel.guild.id
-            mine = range(index, count, len(channels))
             async with database.transaction() as session:
-                await update_settings(
-                    session=session,
-                    guild_id=guild_id,
-                    actor_id=None,
-                    now=went_down,
-                    reminder_channel_id=channel.id,
+                await seed_guild(
+                    session,
+                    guild_id=channel.guild.id,
+                    channel_id=channel.id,
+                    dues=[
+                        now - DOWNTIME * (1 - n / count) for n in range(index, count, len(channels))
+                    ],
+                    coordinators=[m.id for m in coordinators[channel.guild.id]],
+                    now=now - DOWNTIME - timedelta(minutes=1),  # before the bot went down
                 )
-                entry = await entries.create_entry(
-                    EntryInput.parse(
-                        kind="alliance",
-                        name=f"Partnership of {channel.guild.name}",
-                        area="content",
-                        steward="volunteers",
-                    ),
-                    session=session,
-                    guild_id=guild_id,
-                    actor_id=None,
-                    now=went_down,
-                )
-                for number in mine:
-                    await milestones.add_milestone(
-                        session=session,
-                        guild_id=guild_id,
-                        entry_id=entry.id,
-                        title=f"Quarterly report {number}",
-                        due_at=now - timedelta(days=1) * (1 - number / count),
-                        coordinator_id=coordinators[guild_id][number % COORDINATORS].id,
-                        actor_id=None,
-                        now=went_down,
-                    )
     finally:
         await database.dispose()
     return now
@@ -164,7 +143,7 @@ async def measure(
     for n in range(channel_count):
         guild = double.add_guild(f"Chapter {n:03d}")
         channels.append(guild.add_text_channel("reminders"))
-        coordinators[guild.id] = [guild.add_member(f"Coordinator {c}") for c in range(5)]
+        coordinators[guild.id] = [guild.add_member(f"Coordinator {c}") for c in range(COORDINATORS)]
     async with filled_database("sqlite", entry_count) as (url, sample):
         started = time.monotonic()
         seeded_at = await seed(url, channels, coordinators, reminders)
