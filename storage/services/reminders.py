@@ -330,8 +330,12 @@ async def _add_next_overdue(
             )
         ).all()
     )
-    session.add_all(n for n in following if (n.milestone_id, n.seq) not in existing)
-    await session.flush()
+    # One executemany, not the ORM's unit of work: a day's backlog plans thousands.
+    rows = [
+        n.model_dump(exclude={"id"}) for n in following if (n.milestone_id, n.seq) not in existing
+    ]
+    if rows:
+        await session.exec(sa.insert(Reminder.__table__), params=rows)  # type: ignore[attr-defined]
 
 
 async def assign_messages(batches: Sequence[Sequence[int]], *, session: AsyncSession) -> list[int]:
