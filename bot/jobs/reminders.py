@@ -36,9 +36,10 @@ log = logging.getLogger(__name__)
 
 # Still due after a run: another process holds those milestones; look again shortly.
 RETRY_SOON = timedelta(seconds=10)
-# Channels worked on at once: each holds a database connection only while it claims or
-# marks, and sends one message at a time.
-CHANNELS_AT_ONCE = 4
+# Channels worked on at once: each holds a database connection only while it claims (one
+# at a time) or marks a message sent, and sends one message at a time. A channel waiting
+# for its window holds its worker: enough workers that the others keep going.
+CHANNELS_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
