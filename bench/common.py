@@ -108,11 +108,13 @@ async def start_scene(
     log: IO[bytes] | None = None,
     stack_costs: bool = False,
     probes: bool = False,
+    double: DiscordDouble | None = None,
 ) -> Scene:
-    """A double, and the `kind` bot connected to it; `log` takes the bot's standard error.
-    With `stack_costs`, the real bot measures what its stack costs alone; with `probes`,
-    its event loop's lag and its waits for a pooled connection (bench/_child.py)."""
-    double = DiscordDouble()
+    """A double (`double`, if given: with more guilds, or Discord's message limit), and the
+    `kind` bot connected to it; `log` takes the bot's standard error. With `stack_costs`,
+    the real bot measures what its stack costs alone; with `probes`, its event loop's lag
+    and its waits for a pooled connection (bench/_child.py)."""
+    double = double or DiscordDouble()
     guild = double.add_guild("Wikimedia ES", guild_id=GUILD)
     scene = Scene(double, guild.add_text_channel("general"), guild.add_member("Ben"))
     await double.start()

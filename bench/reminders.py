@@ -17,11 +17,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -59,36 +61,59 @@ class TimingSender:
         return None
 
 
+async def seed_guild(
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    channel_id: int,
+    dues: Sequence[datetime],
+    coordinators: Sequence[int],
+    now: datetime,
+    every: int = 0,
+) -> None:
+    """A guild posting reminders in `channel_id`, with a milestone due at each of `dues`
+    (coordinators taking turns; every `every`-th one daily, if `every`), added at `now`."""
+    await update_settings(
+        session=session, guild_id=guild_id, actor_id=None, now=now, reminder_channel_id=channel_id
+    )
+    entry = await entries.create_entry(
+        EntryInput.parse(
+            kind="alliance", name=f"Bench {guild_id}", area="content", steward="volunteers"
+        ),
+        session=session,
+        guild_id=guild_id,
+        actor_id=None,
+        now=now,
+    )
+    for number, due in enumerate(dues):
+        await milestones.add_milestone(
+            session=session,
+            guild_id=guild_id,
+            entry_id=entry.id,
+            title=f"Milestone {number}",
+            due_at=due,
+            coordinator_id=coordinators[number % len(coordinators)],
+            actor_id=None,
+            now=now,
+            repeat=DAILY_RULE if every and number % every == 0 else None,
+        )
+
+
 async def seed(database: Database, count: int, spread: float, recurring: float) -> datetime:
     """`count` milestones falling due over the next `spread` seconds, every
     1/`recurring`-th of them daily; returns the last due time."""
-    every = round(1 / recurring) if recurring > 0 else 0
     now = datetime.now(UTC)
     start = now + timedelta(seconds=1.5)
     async with database.transaction() as session:
-        await update_settings(
-            session=session, guild_id=GUILD, actor_id=None, now=now, reminder_channel_id=CHANNEL
-        )
-        entry = await entries.create_entry(
-            EntryInput.parse(kind="alliance", name="Bench", area="content", steward="volunteers"),
-            session=session,
+        await seed_guild(
+            session,
             guild_id=GUILD,
-            actor_id=None,
+            channel_id=CHANNEL,
+            dues=[start + timedelta(seconds=spread * n / max(1, count - 1)) for n in range(count)],
+            coordinators=[COORDINATOR],
             now=now,
+            every=round(1 / recurring) if recurring > 0 else 0,
         )
-        for number in range(count):
-            due = start + timedelta(seconds=spread * number / max(1, count - 1))
-            await milestones.add_milestone(
-                session=session,
-                guild_id=GUILD,
-                entry_id=entry.id,
-                title=f"Milestone {number}",
-                due_at=due,
-                coordinator_id=COORDINATOR,
-                actor_id=None,
-                now=now,
-                repeat=DAILY_RULE if every and number % every == 0 else None,
-            )
     return start + timedelta(seconds=spread)
 
 

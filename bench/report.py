@@ -44,6 +44,11 @@ RUNS = [
     ),
     ("Digest build", ["bench/digest.py"], ["--runs", "5", "--guilds", "20"]),
     ("Reminder lateness", ["bench/reminders.py"], ["--quick"]),
+    (
+        "Catch-up after a day of downtime: 10,000 reminders in 200 channels (SQLite)",
+        ["bench/catchup.py"],
+        ["--quick"],
+    ),
     ("Due-date parsing", ["bench/dates.py"], ["--rounds", "5"]),
     ("Publishing 1,000 entries to a wiki page (MediaWiki)", ["bench/wiki.py"], ["--runs", "1"]),
     (

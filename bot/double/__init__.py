@@ -18,6 +18,7 @@ from bot.double.gateway import Identify
 from bot.double.interactions import Interaction, NoResponse, Response
 from bot.double.mentions import EVERYONE, HERE, Pings
 from bot.double.messages import Attachment, Message
+from bot.double.ratelimits import MessageLimit, Refusal
 from bot.double.server import RequestRecord
 from bot.double.state import Channel, Guild, Member, P, Role, User
 
@@ -33,9 +34,11 @@ __all__ = [
     "Interaction",
     "Member",
     "Message",
+    "MessageLimit",
     "NoResponse",
     "P",
     "Pings",
+    "Refusal",
     "RequestRecord",
     "Response",
     "Role",

@@ -18,6 +18,7 @@ from bot.double.interactions import Interaction
 from bot.double.mentions import Pings
 from bot.double.messages import Message, MessageStore
 from bot.double.payloads import Payloads
+from bot.double.ratelimits import MessageLimit
 from bot.double.server import RequestRecord, build_app
 from bot.double.spec import find_spec, openapi
 from bot.double.state import (
@@ -60,6 +61,7 @@ class DiscordDouble(Actions):
         recommended_shards: int = 1,
         host: str = "127.0.0.1",
         port: int = 0,
+        message_limit: MessageLimit | None = None,
     ) -> None:
         self.world = World(bot_id=bot_id, bot_name=bot_name, bot_permissions=bits(bot_permissions))
         # Applications made since 2020 share their id with their bot user.
@@ -85,6 +87,9 @@ class DiscordDouble(Actions):
         spec_path = find_spec(openapi_path)
         self.openapi = openapi(str(spec_path) if spec_path else None)
         self.faults = Faults()
+        # Discord's 5 messages per 5 s per channel, when a test or benchmark sets one: off
+        # by default, so that tests posting quickly in one channel are not slowed by it.
+        self.message_limit = message_limit
         self.violations: list[Violation] = []
         self.requests: list[RequestRecord] = []
         self.interactions: dict[int, Interaction] = {}

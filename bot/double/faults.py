@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from aiohttp import web
 
+from bot.double.ratelimits import too_many_requests
 from bot.double.server import json_response
 
 
@@ -58,27 +58,12 @@ class Faults:
 
 def _rate_limited(fault: Fault) -> web.Response:
     retry_after = 1.0 if fault.retry_after is None else fault.retry_after
-    headers = {
-        "Retry-After": str(math.ceil(retry_after)),
-        "X-RateLimit-Scope": "global" if fault.is_global else "user",
-        # discord.py treats a 429 without Via as a Cloudflare ban and gives up.
-        "Via": "1.1 google",
-    }
     if fault.is_global:
-        headers["X-RateLimit-Global"] = "true"
-    else:
-        headers.update(
-            {
-                "X-RateLimit-Limit": "5",
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset-After": f"{retry_after:.3f}",
-                "X-RateLimit-Bucket": "double-injected",
-            }
-        )
-    body = {
-        "message": "You are being rate limited.",
-        "retry_after": retry_after,
-        "global": fault.is_global,
-        "code": 0,
+        return too_many_requests(retry_after, is_global=True)
+    headers = {
+        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+        "X-RateLimit-Bucket": "double-injected",
     }
-    return json_response(body, status=429, headers=headers)
+    return too_many_requests(retry_after, headers=headers)

@@ -105,6 +105,7 @@ class RequestRecord:
     path: str
     status: int
     body: Any
+    at: float  # when the request reached the double (time.monotonic())
 
 
 def build_app(double: DiscordDouble, routes: list[RouteSpec]) -> web.Application:
@@ -123,6 +124,13 @@ def _pipeline(double: DiscordDouble, spec: RouteSpec) -> Callable:
         injected = double.faults.take(spec.method, spec.template)
         if injected is not None:
             return _logged(double, api, request, injected)
+        limit_headers: dict[str, str] = {}
+        limit = double.message_limit
+        if limit is not None and limit.applies(spec.method, spec.template):
+            counted = limit.take(request.match_info["channel_id"], api.received_at)
+            if isinstance(counted, web.Response):
+                return _logged(double, api, request, counted)
+            limit_headers = counted
         try:
             if spec.auth and request.headers.get(hdrs.AUTHORIZATION) != f"Bot {double.token}":
                 raise DiscordError(
@@ -163,6 +171,7 @@ def _pipeline(double: DiscordDouble, spec: RouteSpec) -> Callable:
             )
         if not isinstance(result, web.StreamResponse):
             result = web.Response(status=204) if result is None else json_response(result)
+        result.headers.update(limit_headers)
         return _logged(double, api, request, result)
 
     return handle
@@ -172,7 +181,9 @@ def _logged(
     double: DiscordDouble, api: ApiRequest, request: web.Request, response: web.StreamResponse
 ) -> web.StreamResponse:
     double.requests.append(
-        RequestRecord(api.method, api.route, request.path_qs, response.status, api.body)
+        RequestRecord(
+            api.method, api.route, request.path_qs, response.status, api.body, api.received_at
+        )
     )
     return response
 
@@ -241,7 +252,9 @@ def _unknown(double: DiscordDouble) -> Callable:
         log.error(message)
         route = request.path.removeprefix(API_PREFIX)
         double.violate(Violation(route, request.method, message, text, request.path))
-        double.requests.append(RequestRecord(request.method, route, request.path_qs, 404, text))
+        double.requests.append(
+            RequestRecord(request.method, route, request.path_qs, 404, text, time.monotonic())
+        )
         return json_response({"message": "404: Not Found", "code": 0}, status=404)
 
     return unknown

@@ -1,17 +1,23 @@
 """The `reminders` dispatcher the Waker runs: claim what is due, send it once, mark it sent.
 
 Per run: first resend messages whose send was interrupted (same nonce, so Discord
-drops them if they got through), then claim due stages and, in the same
-transaction, decide how they are grouped into messages; commit; send each message
-with its deterministic nonce; mark its reminders sent. A channel that is gone
-marks its reminders failed (kept, with a warning: `requeue_failed` puts them back).
-Any other send error leaves them `sending`: they are retried once the lease ends.
+drops them if they got through), then, channel by channel (CHANNELS_AT_ONCE in
+parallel), claim due stages in bounded batches and, in the same transaction, decide
+how they are grouped into messages; commit; send each message with its deterministic
+nonce; mark its reminders sent. Claiming per channel packs what is due together there
+(after downtime, a day's worth) into as few messages as possible; the sender paces
+each channel within Discord's 5 messages per 5 s, and the channels in parallel are few,
+so that interactions keep their share of the event loop, the database and its pool.
+A channel that is gone marks its reminders failed (kept, with a warning:
+`requeue_failed` puts them back). Any other send error leaves them `sending`: they
+are retried once the lease ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +36,10 @@ log = logging.getLogger(__name__)
 
 # Still due after a run: another process holds those milestones; look again shortly.
 RETRY_SOON = timedelta(seconds=10)
+# Channels worked on at once: each holds a database connection only while it claims (one
+# at a time) or marks a message sent, and sends one message at a time. A channel waiting
+# for its window holds its worker: enough workers that the others keep going.
+CHANNELS_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ class ReminderDispatcher:
         # The first run's time: what fell due before it fell due while the bot was not
         # running, and says it is late however short the gap.
         self.started_at: datetime | None = None
+        self._claiming = asyncio.Lock()
 
     def _locale(self, claim: ClaimedReminder) -> str:
         # A channel post: the guild's language, else the bot's default.
@@ -70,13 +81,38 @@ class ReminderDispatcher:
         if self.started_at is None:
             self.started_at = now
         await self._resend_stale(now)
+        async with self.database.sessions() as session:
+            waiting = deque(await reminders.due_channels(session=session, now=now))
+
+        async def work_through() -> None:
+            while waiting:
+                await self._run_channel(waiting.popleft(), now)
+
+        workers = [
+            asyncio.create_task(work_through()) for _ in range(min(CHANNELS_AT_ONCE, len(waiting)))
+        ]
+        try:  # the first failure (or cancellation) is the run's: the Waker retries it
+            await asyncio.gather(*workers)
+        finally:  # the other workers stop too, before the Waker's lock is let go
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        async with self.database.sessions() as session:
+            next_due = await reminders.next_due_at(session=session)
+        return now + RETRY_SOON if next_due is not None and next_due <= now else next_due
+
+    async def _run_channel(self, channel_id: int, now: datetime) -> None:
+        """Claim, group, send and mark one channel's due reminders, a batch at a time."""
         while True:
-            async with self.database.transaction() as session:
+            # One claim at a time: on SQLite two transactions that read before they write
+            # fail at once ("database is locked"), busy timeout or not; sends overlap.
+            async with self._claiming, self.database.transaction() as session:
                 claims = await reminders.claim_due(
                     session=session,
                     now=now,
                     limit=self.claim_limit,
                     running_since=self.started_at,
+                    channel_id=channel_id,
                 )
                 grouped = self._group(claims)
                 leaders = await reminders.assign_messages(
@@ -91,10 +127,7 @@ class ReminderDispatcher:
                 now,
             )
             if len(claims) < self.claim_limit:
-                break
-        async with self.database.sessions() as session:
-            next_due = await reminders.next_due_at(session=session)
-        return now + RETRY_SOON if next_due is not None and next_due <= now else next_due
+                return
 
     def _group(
         self, claims: Sequence[ClaimedReminder]

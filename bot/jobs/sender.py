@@ -1,7 +1,7 @@
 """The message sender, behind a narrow interface so scheduled features test without Discord.
 
-`Sender` is the interface; `DiscordSender` posts through discord.py's HTTP client
-(rate limits handled there).
+`Sender` is the interface; `DiscordSender` posts through discord.py's HTTP client, which
+handles 429s; channel posts are paced first (bot.jobs.pacing), so that none is needed.
 
 Payloads are Discord message JSON (content, embeds, components, allowed_mentions),
 built by `bot.render`. The nonce is deterministic per logical message, sent with
@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import discord
 from discord.http import HTTPClient, Route
+
+from bot.jobs.pacing import ChannelPacer
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +65,9 @@ class Sender(Protocol):
 
 
 class DiscordSender:
-    def __init__(self, http: HTTPClient) -> None:
+    def __init__(self, http: HTTPClient, pacer: ChannelPacer | None = None) -> None:
         self.http = http
+        self.pacer = pacer or ChannelPacer()
 
     async def send(self, channel_id: int, payload: dict[str, Any], *, nonce: str) -> SentMessage:
         body = {**payload, "nonce": nonce, "enforce_nonce": True}
@@ -80,7 +83,8 @@ class DiscordSender:
     async def _post(self, channel_id: int, body: dict[str, Any]) -> SentMessage:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         try:
-            message = await self.http.request(route, json=body)
+            async with self.pacer.slot(channel_id):
+                message = await self.http.request(route, json=body)
         except (discord.NotFound, discord.Forbidden) as exc:
             if isinstance(exc, discord.NotFound) or exc.code in _GONE_CODES:
                 raise ChannelGone(channel_id) from exc

@@ -81,6 +81,19 @@ def pick_id(first: int) -> str:
     return f"ms:pick:{first}"
 
 
+def milestone_ids(payload: Payload) -> list[int]:
+    """The milestones a reminder message acts on: its Done buttons, or its menus' options
+    (what tests and benchmarks count to check each was delivered once)."""
+    found = []
+    for row in payload["components"]:
+        for item in row["components"]:
+            if item["type"] == 2 and item["custom_id"].startswith("ms:done:"):
+                found.append(int(item["custom_id"].split(":")[2]))
+            for option in item.get("options", []):
+                found.append(int(option["value"]))
+    return found
+
+
 def display_title(title: str, locale: str) -> str:
     """A milestone's title; the reporting milestone's (stored empty) in the reader's language."""
     return title or t(locale, "milestone-reporting-title")

@@ -149,16 +149,18 @@ async def claim_due(
     now: datetime,
     limit: int = CLAIM_LIMIT,
     running_since: datetime | None = None,
+    channel_id: int | None = None,
 ) -> list[ClaimedReminder]:
     """Claim what is due at `now`: one stage per milestone, the most advanced.
-    `running_since`: when the claiming process started (what fell due before is late).
+    `running_since`: when the claiming process started (what fell due before is late);
+    `channel_id`: only what goes to that reminder channel (see `due_channels`).
 
     Run inside the caller's transaction; commit it before sending. Stale stages
     (after downtime: 7-day, 1-day and due all past) collapse into the most advanced
     one; the others are cancelled here. Guilds without a reminder channel are left
     pending until one is set.
     """
-    context = await _lock_due_milestones(session, now, limit)
+    context = await _lock_due_milestones(session, now, limit, channel_id)
     if not context:
         return []
     stages = (
@@ -217,26 +219,49 @@ async def claim_due(
     ]
 
 
-def _due_milestones(now: datetime) -> Any:
-    """Open milestones with a stage due at `now`, in guilds with a reminder channel."""
+def _due_milestones(now: datetime, channel_id: int | None = None) -> Any:
+    """Open milestones with a stage due at `now`, in guilds with a reminder channel (that
+    one, if given)."""
     due_stage = sa.exists().where(
         _stage_join(), col(Reminder.state) == ReminderState.PENDING, col(Reminder.fire_at) <= now
     )
+    channel = col(GuildSettings.reminder_channel_id)
     return (
         select(Milestone, Entry.name, GuildSettings)
         .join(Entry, _entry_join())
         .join(GuildSettings, _guild_join())
         .where(
             col(Milestone.done_at).is_(None),
-            col(GuildSettings.reminder_channel_id).is_not(None),
+            channel.is_not(None) if channel_id is None else channel == channel_id,
             due_stage,
         )
         .order_by(col(Milestone.due_at), col(Milestone.id))
     )
 
 
+async def due_channels(*, session: AsyncSession, now: datetime) -> list[int]:
+    """The reminder channels with something due at `now`, the longest waiting first: the
+    dispatcher claims per channel, so that what is due together in one channel (after
+    downtime: a day's worth) is packed into as few messages as possible."""
+    channel = col(GuildSettings.reminder_channel_id)
+    statement = (
+        select(channel)
+        .join(Reminder, col(Reminder.guild_id) == col(GuildSettings.guild_id))
+        .join(Milestone, _stage_join())
+        .where(
+            col(Reminder.state) == ReminderState.PENDING,
+            col(Reminder.fire_at) <= now,
+            col(Milestone.done_at).is_(None),
+            channel.is_not(None),
+        )
+        .group_by(channel)
+        .order_by(func.min(Reminder.fire_at), channel)
+    )
+    return [c for c in (await session.exec(statement)).all() if c is not None]
+
+
 async def _lock_due_milestones(
-    session: AsyncSession, now: datetime, limit: int
+    session: AsyncSession, now: datetime, limit: int, channel_id: int | None
 ) -> dict[int, tuple[Milestone, str, GuildSettings]]:
     """The due milestones this process takes: locked, so that another skips them.
 
@@ -248,7 +273,7 @@ async def _lock_due_milestones(
     claim to commit (a claim commits before anything is sent: milliseconds) and reading
     them again after it.
     """
-    statement = _due_milestones(now).limit(limit)
+    statement = _due_milestones(now, channel_id).limit(limit)
     if session.get_bind().dialect.name not in ("mysql", "mariadb"):
         locked = statement.with_for_update(of=Milestone, skip_locked=True)
         rows = (await session.exec(locked)).all()
@@ -305,8 +330,12 @@ async def _add_next_overdue(
             )
         ).all()
     )
-    session.add_all(n for n in following if (n.milestone_id, n.seq) not in existing)
-    await session.flush()
+    # One executemany, not the ORM's unit of work: a day's backlog plans thousands.
+    rows = [
+        n.model_dump(exclude={"id"}) for n in following if (n.milestone_id, n.seq) not in existing
+    ]
+    if rows:
+        await session.exec(sa.insert(Reminder.__table__), params=rows)  # type: ignore[attr-defined]
 
 
 async def assign_messages(batches: Sequence[Sequence[int]], *, session: AsyncSession) -> list[int]:

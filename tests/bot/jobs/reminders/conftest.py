@@ -43,18 +43,6 @@ class DedupingSender(RecordingSender):
         return sent
 
 
-def milestone_ids(payload: Payload) -> list[int]:
-    """The milestones a message acts on: its Done buttons, or the options of its menus."""
-    found = []
-    for row in payload["components"]:
-        for item in row["components"]:
-            if item["type"] == 2 and item["custom_id"].startswith("ms:done:"):
-                found.append(int(item["custom_id"].split(":")[2]))
-            for option in item.get("options", []):
-                found.append(int(option["value"]))
-    return found
-
-
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)

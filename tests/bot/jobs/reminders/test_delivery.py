@@ -15,13 +15,13 @@ from sqlmodel import select
 
 from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.sender import SentMessage
+from bot.render.reminders import milestone_ids
 from storage.db import Database
 from storage.models import Milestone, Reminder
 from storage.services import reminders
 from tests.bot.jobs.reminders.conftest import (
     DedupingSender,
     Payload,
-    milestone_ids,
     run,
     setup,
     states,

@@ -15,10 +15,10 @@ from datetime import timedelta
 import pytest
 
 from bot.jobs.reminders import ReminderDispatcher
-from bot.render.reminders import render_actions
+from bot.render.reminders import milestone_ids, render_actions
 from storage.db import Database
 from storage.services import milestones, reminders
-from tests.bot.jobs.reminders.conftest import DedupingSender, milestone_ids, run, setup, states
+from tests.bot.jobs.reminders.conftest import DedupingSender, run, setup, states
 from tests.support.clocks import FixedClock
 from tests.support.factories import GUILD, OTHER_GUILD
 from tests.support.milestone_factories import (
