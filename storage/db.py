@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,7 +28,8 @@ SQLITE_BUSY_TIMEOUT_MS = 2_000
 # SQLite has one writer at a time. The bot's writers take turns in its event loop, first
 # come, first served, from their first write to their commit (SQLiteTurns): waiting there
 # costs no thread, where SQLite's busy handler polls and may leave the lock idle. A write
-# waits its turn at most this long; busy_timeout then only waits for another process.
+# waits its turn at most this long, and then for another process's lock (busy_timeout)
+# only what is left of the busy timeout: both waits together stay within it.
 SQLITE_WRITER_WAIT = 2.0  # seconds
 CLI_BUSY_TIMEOUT_MS = 30_000  # `partnerbot import`/`export`: no deadline, wait for the bot
 PG_CONNECT_TIMEOUT = 1.5  # seconds
@@ -76,8 +78,9 @@ class SQLiteTurns:
     wrote past ("database is locked" at once, whatever the busy timeout).
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         self.lock = asyncio.Lock()
+        self.busy_timeout_ms = busy_timeout_ms
         event.listen(engine.sync_engine, "before_cursor_execute", self.before_execute)
         # Given back as the commit or rollback starts: a writer let in meanwhile waits
         # the last milliseconds in SQLite's busy handler. Checked in without either (a
@@ -89,6 +92,7 @@ class SQLiteTurns:
     def before_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if conn.info.get("turn") or not statement.lstrip()[:7].upper().startswith(WRITES):
             return
+        waiting_since = time.monotonic()
         try:
             await_only(asyncio.wait_for(self.lock.acquire(), SQLITE_WRITER_WAIT))
         except TimeoutError:
@@ -97,6 +101,22 @@ class SQLiteTurns:
             locked = f"database is locked: no turn to write within {SQLITE_WRITER_WAIT:g} s"
             raise conn.dialect.loaded_dbapi.OperationalError(locked) from None
         conn.info["turn"] = True
+        waited_ms = (time.monotonic() - waiting_since) * 1000
+        self._wait_for_others_at_most(conn, self.busy_timeout_ms - waited_ms)
+
+    def _wait_for_others_at_most(self, conn: Any, left_ms: float) -> None:
+        """Set the connection's busy timeout to what the turn left of it (a command must
+        still answer in time); back to the whole of it after a turn that came at once."""
+        busy_ms = self.busy_timeout_ms if left_ms > self.busy_timeout_ms - 50 else left_ms
+        busy_ms = max(int(busy_ms), 1)
+        if conn.info.get("busy_timeout_ms", self.busy_timeout_ms) == busy_ms:
+            return
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        finally:
+            cursor.close()
+        conn.info["busy_timeout_ms"] = busy_ms
 
     def done(self, conn: Any) -> None:
         if conn.info.pop("turn", False):
@@ -162,7 +182,8 @@ class Database:
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = session_factory(self.engine)
         if self.dialect == "sqlite":
-            SQLiteTurns(self.engine)
+            busy_ms = engine_kwargs.get("sqlite_busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS)
+            SQLiteTurns(self.engine, busy_timeout_ms=busy_ms)
 
     @property
     def dialect(self) -> str:
