@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import random
 import time
 from collections import Counter
@@ -200,8 +201,8 @@ def report(
     for line in machine():
         print(line)
     print(
-        "caveat: 2 cores shared with other work while measured; the catch-up's own time "
-        "is mostly the bot's CPU"
+        f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+        "the catch-up's own time is mostly the bot's CPU"
     )
     print(
         f"catch-up: {took:.1f} s from the first reminder message to the last "
