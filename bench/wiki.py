@@ -28,8 +28,8 @@ from common import filled_database, machine
 from corpus import GUILD
 
 from bot.render.export import table_head, table_row
-from bot.wiki.client import MwClient
 from bot.wiki.local import BOT_PASSWORD, missing, running_mediawiki
+from bot.wiki.mediawiki import MwClient
 from bot.wiki.publish import CREATED, EDITED, UNCHANGED, publish
 from storage import transfer, wiki_text
 from storage.clock import SystemClock

@@ -1,10 +1,10 @@
-"""Publishing the directory to a wiki page: the client of the wiki's API (`client`) and
-the publish itself (`publish`)."""
+"""Publishing the directory to a wiki page: the client of the wiki's API (`client`, on
+mwclient in `mediawiki`) and the publish itself (`publish`)."""
 
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.wiki.client import MwClient, WikiClient
+from bot.wiki.client import WikiClient
 from storage.clock import Clock
 
 
@@ -13,6 +13,8 @@ def client_from(settings: Settings, clock: Clock) -> WikiClient | None:
     if not settings.wiki_configured:
         return None
     assert settings.wiki_username is not None and settings.wiki_password is not None
+    from bot.wiki.mediawiki import MwClient  # mwclient loads only where a wiki is configured
+
     return MwClient(
         settings.wiki_api_url,
         settings.wiki_username,

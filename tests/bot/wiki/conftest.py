@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.wiki.client import MwClient
 from bot.wiki.local import BOT_PASSWORD, MediaWiki
+from bot.wiki.mediawiki import MwClient
 from storage import transfer
 from storage.db import Database
 from tests.support.clocks import FixedClock

@@ -13,9 +13,9 @@ from bot.wiki.client import (
     WikiLagged,
     WikiProtected,
     WikiUnreachable,
-    user_agent,
 )
 from bot.wiki.local import MediaWiki, free_port
+from bot.wiki.mediawiki import user_agent
 from bot.wiki.publish import EDITED, publish
 from storage.db import Database
 from storage.services import wiki
@@ -121,7 +121,7 @@ async def test_a_lagged_wiki_asks_to_wait(
 ) -> None:
     # A negative maxlag makes MediaWiki answer as a lagged wiki does (its lag is -1 with
     # no replicas: Manual:Maxlag_parameter).
-    monkeypatch.setattr("bot.wiki.client.MAXLAG", -2)
+    monkeypatch.setattr("bot.wiki.mediawiki.MAXLAG", -2)
     await choose_page(directory, title, clock)
     error = await failure(directory, wiki_client(mediawiki, clock), clock)
     assert isinstance(error, WikiLagged) and error.retry

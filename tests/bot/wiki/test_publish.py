@@ -6,8 +6,9 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.i18n import languages
-from bot.wiki.client import MwClient, Page
+from bot.wiki.client import Page
 from bot.wiki.local import PERSON_USER, MediaWiki
+from bot.wiki.mediawiki import MwClient
 from bot.wiki.publish import CREATED, EDITED, UNCHANGED, publish
 from storage.db import Database
 from storage.models import WikiChange
