@@ -127,6 +127,25 @@ class SQLiteTurns:
             self.done(record)
 
 
+def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
+    """aiosqlite: a rollback is a trip to the connection's thread, and a session makes two
+    as it closes (its own, then the pool's reset), even one that only read. The sqlite3
+    module begins a transaction at the first write only, so a connection that just read
+    holds none, and there is nothing to roll back: skipped, as the driver reports."""
+    dialect = engine.sync_engine.dialect
+    roll_back = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            idle = not dbapi_connection.driver_connection.in_transaction
+        except (AttributeError, ValueError):  # closed: the driver says how
+            idle = False
+        if not idle:
+            roll_back(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+
 def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """PostgreSQL: a pooled connection that the server closed (a restart, an idle
     timeout) is replaced at checkout, unseen. asyncpg notices the close when it comes, so
@@ -148,6 +167,7 @@ def create_engine(
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
+        _skip_idle_rollbacks(engine)
         return engine
     mariadb = url.startswith(("mysql", "mariadb"))
     kwargs.setdefault("pool_size", MARIADB_POOL_SIZE if mariadb else PG_POOL_SIZE)

@@ -45,3 +45,36 @@ async def test_more_sessions_than_the_pool_holds_all_succeed(db_url: str) -> Non
         assert await asyncio.gather(*(query(n) for n in range(12))) == list(range(12))
     finally:
         await database.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_sqlite_rolls_back_only_what_wrote(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session that only read makes no rollback trip to the driver's thread; one that
+    wrote and was not committed is rolled back all the same."""
+    import aiosqlite
+
+    rollbacks = 0
+    roll_back = aiosqlite.Connection.rollback
+
+    async def counted(connection: aiosqlite.Connection) -> None:
+        nonlocal rollbacks
+        rollbacks += 1
+        await roll_back(connection)
+
+    monkeypatch.setattr(aiosqlite.Connection, "rollback", counted)
+    database = Database(db_url, pool_size=1)
+    try:
+        async with database.sessions() as session:
+            (await session.exec(select(func.count()).select_from(AppState))).one()
+        assert rollbacks == 0
+        async with database.sessions() as session:
+            session.add(AppState(key="uncommitted", value="x"))
+            await session.flush()
+        assert rollbacks == 1
+        async with database.sessions() as session:
+            kept = (await session.exec(select(AppState.key))).all()
+        assert "uncommitted" not in kept
+    finally:
+        await database.dispose()
