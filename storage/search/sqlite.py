@@ -5,7 +5,10 @@ filterable columns, so that filters are phrases of the query; entry_name_fts the
 name_key; entry_trgm the trigrams of name_key and partners. Matches are read newest first,
 at most :scan of them, then kept if in the guild: a guild phrase in the query would cost
 more in a guild that holds most entries, and is used when the scan was cut short (a small
-guild among others' matches).
+guild among others' matches). Likewise the living directory (no rejected or archived
+entries) is checked on the entry rows the scan joins, and in the index only when the scan
+was cut short: there, a NOT of the other statuses reads all their rows at each MATCH,
+which where a fifth of the entries are rejected or archived was most of a search's time.
 
 Ranking is bm25, which first counts the entries containing each phrase of the query. For
 a phrase in more than a tenth of the entries (probed from its newest matches) that count
@@ -56,13 +59,20 @@ def _scope(filters: dict[str, Any], guild_id: int | None) -> list[str]:
 
 
 def _hidden(filters: dict[str, Any]) -> str:
-    """The living directory as FTS5 has it cheaply: NOT the few entries of other statuses
-    (a scope phrase of the living ones would match nearly every entry, which bm25 and the
-    probes would have to read)."""
+    """The living directory as FTS5 has it: NOT the entries of other statuses (a scope
+    phrase of the living ones would match nearly every entry, which bm25 and the probes
+    would have to read)."""
     if not filters.get(LIVING_KEY):
         return ""
     others = [f'"{status}"' for status in Status if status not in LIVING]
     return " NOT status : (" + " OR ".join(others) + ")"
+
+
+def _living(filters: dict[str, Any]) -> str:
+    """The living directory on the entry rows joined as `e` (see the module docstring)."""
+    if not filters.get(LIVING_KEY):
+        return ""
+    return " AND e.status IN (" + ", ".join(repr(str(status)) for status in LIVING) + ")"
 
 
 def _scan(table: str, match: str, score: str = "", limit: str = ":scan", lowest: str = "") -> str:
@@ -81,9 +91,9 @@ class SqliteBackend(Backend):
         self, query: Query, filters: dict[str, Any], params: dict[str, Any], scoped: bool
     ) -> tuple[str, str]:
         scope = _scope(filters, params["guild"] if scoped else None)
-        hidden = _hidden(filters)
+        hidden = _hidden(filters) if scoped else ""
         if not query.groups:  # exclusions only: nothing to rank by, newest first
-            params["m"] = _match(query, _scope(filters, params["guild"]), "", hidden)
+            params["m"] = _match(query, _scope(filters, params["guild"]), "", _hidden(filters))
             w = "SELECT rowid AS id, 0.0 AS score FROM entry_fts WHERE entry_fts MATCH :m"
             return f"w AS ({w} ORDER BY rowid DESC LIMIT :n), {NO_NAMES}", "0"
         # Everything that varies is bound: one statement to compile and cache.
@@ -112,7 +122,7 @@ class SqliteBackend(Backend):
         # The newest :scan matches (m; mn for names) are read unranked, to know whether the
         # scan was cut short. b then ranks those kept in k from the lowest one up, unless
         # a phrase is dense (the probes run only if something matched).
-        kept = "CROSS JOIN entry AS e ON e.id = s.id AND e.guild_id = :guild"
+        kept = "CROSS JOIN entry AS e ON e.id = s.id AND e.guild_id = :guild" + _living(filters)
         unranked = "CASE WHEN NOT EXISTS (SELECT 1 FROM k) OR (SELECT dense FROM d)"
         limit, lowest = f"{unranked} THEN 0 ELSE -1 END", "(SELECT min(id) FROM k)"
         ranked = _scan("entry_fts", text, f", {_BM25} AS score", limit, lowest)

@@ -49,6 +49,23 @@ async def test_rejected_and_archived_only_when_asked_for(session: AsyncSession) 
     assert [e.name for e in listed] == ["Garden two"]
 
 
+async def test_living_entries_behind_many_rejected_ones_are_found(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest matches read first are all rejected or archived: the older living ones
+    are still found and counted (the scan was cut short, and is run again)."""
+    monkeypatch.setattr(search.query, "CANDIDATES", 2)  # 8 matches read, at most 3 counted
+    # Names without the word: found by the word, not by names near it.
+    await add(session, name="Apple one", summary="orchard")
+    await add(session, name="Pear two", summary="orchard", status="paused")
+    for number in range(10):
+        status = "rejected" if number % 2 else "archived"
+        await add(session, name=f"Plum {number}", summary="orchard", status=status)
+    page = await search_entries("orchard", session=session, guild_id=GUILD)
+    assert sorted(e.name for e in page.entries) == ["Apple one", "Pear two"]
+    assert (page.total, page.total_capped) == (2, False)
+
+
 async def test_equal_ranks_come_in_a_stable_order(session: AsyncSession) -> None:
     made = [await add(session, name=f"Network {n}", summary="same words") for n in range(12)]
     first = [e.id for e in (await search_entries("same", session=session, guild_id=GUILD)).entries]
