@@ -80,9 +80,13 @@ class ReminderDispatcher:
     async def run_due(self, now: datetime) -> datetime | None:
         if self.started_at is None:
             self.started_at = now
-        await self._resend_stale(now)
+        # One read for what the run has to do; a write transaction for interrupted sends
+        # only when there are some.
         async with self.database.sessions() as session:
+            stale = await reminder_claims.any_stale(session=session, now=now)
             waiting = deque(await reminder_claims.due_channels(session=session, now=now))
+        if stale:
+            await self._resend_stale(now)
 
         async def work_through() -> None:
             while waiting:

@@ -240,15 +240,26 @@ async def assign_messages(batches: Sequence[Sequence[int]], *, session: AsyncSes
     return leaders
 
 
+def _stale(now: datetime) -> tuple[Any, ...]:
+    """Rows left `sending` past the lease at `now`."""
+    cutoff = now - reminders.LEASE
+    return col(Reminder.state) == ReminderState.SENDING, col(Reminder.sent_at) <= cutoff
+
+
+async def any_stale(*, session: AsyncSession, now: datetime) -> bool:
+    """Whether `reclaim_stale` would find anything: a read, so that a run without
+    interrupted sends (nearly every run) takes no write transaction for them."""
+    return bool((await session.exec(select(sa.exists().where(*_stale(now))))).one())
+
+
 async def reclaim_stale(*, session: AsyncSession, now: datetime) -> list[reminders.StaleMessage]:
     """Messages left `sending` past the lease: taken again (the lease renewed), whole.
 
     One conditional UPDATE per message: concurrent reclaimers either get all its
     rows or none, so a message is never split between two nonces' owners.
     """
-    cutoff = now - reminders.LEASE
     leader = func.coalesce(col(Reminder.message_id), col(Reminder.id))
-    stale = col(Reminder.state) == ReminderState.SENDING, col(Reminder.sent_at) <= cutoff
+    stale = _stale(now)
     leaders = (await session.exec(select(leader).where(*stale).distinct())).all()
     groups: dict[int, list[int]] = {}
     for leader_id in leaders:

@@ -184,21 +184,22 @@ async def requeue_failed(*, session: AsyncSession, guild_id: int) -> int:
 async def next_due_at(*, session: AsyncSession) -> datetime | None:
     """When the dispatcher next has work: a pending stage, or a stale send to retry."""
     pending = (
-        await session.exec(
-            select(func.min(Reminder.fire_at))
-            .join(Milestone, stage_join())
-            .join(GuildSettings, col(GuildSettings.guild_id) == col(Reminder.guild_id))
-            .where(
-                col(Reminder.state) == ReminderState.PENDING,
-                col(Milestone.done_at).is_(None),
-                col(GuildSettings.reminder_channel_id).is_not(None),
-            )
+        select(func.min(Reminder.fire_at))
+        .join(Milestone, stage_join())
+        .join(GuildSettings, col(GuildSettings.guild_id) == col(Reminder.guild_id))
+        .where(
+            col(Reminder.state) == ReminderState.PENDING,
+            col(Milestone.done_at).is_(None),
+            col(GuildSettings.reminder_channel_id).is_not(None),
         )
+    )
+    in_flight = select(func.min(Reminder.sent_at)).where(
+        col(Reminder.state) == ReminderState.SENDING
+    )
+    # Both minima in one statement: one round trip, on every run of the dispatcher.
+    first_pending, first_sent = (
+        await session.exec(select(pending.scalar_subquery(), in_flight.scalar_subquery()))
     ).one()
-    in_flight = (
-        await session.exec(
-            select(func.min(Reminder.sent_at)).where(col(Reminder.state) == ReminderState.SENDING)
-        )
-    ).one()
-    times = [t for t in (pending, in_flight + LEASE if in_flight else None) if t is not None]
+    retry = first_sent + LEASE if first_sent is not None else None
+    times = [t for t in (first_pending, retry) if t is not None]
     return min(times) if times else None
