@@ -29,7 +29,7 @@ from bot.jobs.sender import ChannelGone, Sender, SentMessage
 from bot.ops import metrics
 from bot.render.reminders import render_reminders
 from storage.db import Database
-from storage.services import reminders
+from storage.services import reminder_claims, reminders
 from storage.services.reminders import ClaimedReminder
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class ReminderDispatcher:
         sender: Sender,
         *,
         default_locale: str = FALLBACK,
-        claim_limit: int = reminders.CLAIM_LIMIT,
+        claim_limit: int = reminder_claims.CLAIM_LIMIT,
     ) -> None:
         self.database = database
         self.sender = sender
@@ -80,9 +80,13 @@ class ReminderDispatcher:
     async def run_due(self, now: datetime) -> datetime | None:
         if self.started_at is None:
             self.started_at = now
-        await self._resend_stale(now)
+        # One read for what the run has to do; a write transaction for interrupted sends
+        # only when there are some.
         async with self.database.sessions() as session:
-            waiting = deque(await reminders.due_channels(session=session, now=now))
+            stale = await reminder_claims.any_stale(session=session, now=now)
+            waiting = deque(await reminder_claims.due_channels(session=session, now=now))
+        if stale:
+            await self._resend_stale(now)
 
         async def work_through() -> None:
             while waiting:
@@ -107,7 +111,7 @@ class ReminderDispatcher:
             # One claim at a time: on SQLite two transactions that read before they write
             # fail at once ("database is locked"), busy timeout or not; sends overlap.
             async with self._claiming, self.database.transaction() as session:
-                claims = await reminders.claim_due(
+                claims = await reminder_claims.claim_due(
                     session=session,
                     now=now,
                     limit=self.claim_limit,
@@ -115,7 +119,7 @@ class ReminderDispatcher:
                     channel_id=channel_id,
                 )
                 grouped = self._group(claims)
-                leaders = await reminders.assign_messages(
+                leaders = await reminder_claims.assign_messages(
                     [ids for _, _, ids in grouped], session=session
                 )
             late = {claim.reminder_id for claim in claims if claim.late}
@@ -144,7 +148,7 @@ class ReminderDispatcher:
 
     async def _resend_stale(self, now: datetime) -> None:
         async with self.database.transaction() as session:
-            stale = await reminders.reclaim_stale(session=session, now=now)
+            stale = await reminder_claims.reclaim_stale(session=session, now=now)
         outgoing = []
         for message in stale:
             if not message.reminders:

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import InvalidInput
 from storage.models import Milestone, Reminder, ReminderKind, ReminderState
-from storage.services import milestones, reminders
+from storage.services import milestones, reminder_claims
 from storage.services.recurrence import Recurrence, occurrence_at, parse_recurrence
 from tests.support.milestone_factories import START, configure, new_entry
 
@@ -158,10 +158,10 @@ async def test_the_due_time_passing_plans_the_next_once(session: AsyncSession) -
     due = START + timedelta(days=2)
     first = await _recurring(session, Recurrence(WEEKLY, 1), due)
     await session.commit()
-    claimed = await reminders.claim_due(session=session, now=due + timedelta(minutes=1))
+    claimed = await reminder_claims.claim_due(session=session, now=due + timedelta(minutes=1))
     assert [c.kind for c in claimed] == [ReminderKind.DUE]
     await session.commit()
-    again = await reminders.claim_due(session=session, now=due + timedelta(minutes=2))
+    again = await reminder_claims.claim_due(session=session, now=due + timedelta(minutes=2))
     assert again == []
     series = await _series(session)
     assert [m.occurrence for m in series] == [0, 1]

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from bot.jobs.reminders import ReminderDispatcher
 from bot.render.reminders import milestone_ids
 from storage.db import Database
-from storage.services import reminders
+from storage.services import reminder_claims
 from tests.bot.jobs.reminders.conftest import DedupingSender, states
 from tests.support.factories import GUILD, OTHER_GUILD
 from tests.support.milestone_factories import (
@@ -71,9 +71,16 @@ async def test_due_channels_longest_waiting_first_and_claims_of_one_channel(
     async with database.transaction() as session:
         # OTHER_CHANNEL's second milestone (due START + 8 h) had a 1-day reminder due
         # first, 4 hours before CHANNEL's (due START + 12 h).
-        assert await reminders.due_channels(session=session, now=now) == [OTHER_CHANNEL, CHANNEL]
-        claimed = await reminders.claim_due(session=session, now=now, channel_id=OTHER_CHANNEL)
+        assert await reminder_claims.due_channels(session=session, now=now) == [
+            OTHER_CHANNEL,
+            CHANNEL,
+        ]
+        claimed = await reminder_claims.claim_due(
+            session=session, now=now, channel_id=OTHER_CHANNEL
+        )
         assert {c.channel_id for c in claimed} == {OTHER_CHANNEL} and len(claimed) == 3
-        assert await reminders.due_channels(session=session, now=now) == [CHANNEL]
-        claimed = await reminders.claim_due(session=session, now=now, channel_id=OTHER_CHANNEL)
+        assert await reminder_claims.due_channels(session=session, now=now) == [CHANNEL]
+        claimed = await reminder_claims.claim_due(
+            session=session, now=now, channel_id=OTHER_CHANNEL
+        )
         assert claimed == []

@@ -213,6 +213,26 @@ async def test_crash_mid_send_resends_with_the_same_nonce(
     assert row is not None and row.message_id == dying.first[(channel, nonce)].message_id
 
 
+async def test_two_processes_resend_an_interrupted_message_once(
+    db_url: str, database: Database, clock: FixedClock
+) -> None:
+    await setup(database, START + HOUR)
+    dying = DyingSender()
+    with pytest.raises(asyncio.CancelledError):
+        await ReminderDispatcher(database, dying).run_due(START + HOUR)
+    retry_at = START + HOUR + reminders.LEASE
+    second = Database(db_url)  # another connection pool: another process
+    try:
+        one, two = ReminderDispatcher(database, dying), ReminderDispatcher(second, dying)
+        clock.set(retry_at)
+        await asyncio.gather(one.run_due(retry_at), two.run_due(retry_at))
+    finally:
+        await second.dispose()
+    # Whichever saw the stale claim first took it again: resent once, with its nonce.
+    assert len(dying.attempts) == 2 and len(set(dying.attempts)) == 1
+    assert await states(database) == {"sent": 1, "pending": 1}
+
+
 async def _due_stage(database: Database, milestone: Milestone) -> int:
     async with database.sessions() as session:
         row = (
