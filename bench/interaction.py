@@ -132,6 +132,7 @@ def report(result: dict, real: Scene, bare: Scene, backend: str) -> bool:
     row("/ping, bare bot", bare.report.get("answers", [])[warmup:], indent=4)
     if calls:
         row("search_entries()", [c["search"] for c in calls], indent=6)
+        row("of which driver calls", [c["driver"] for c in calls if "driver" in c], indent=8)
         row("render.search_page()", [c["render"] for c in calls if "render" in c], indent=6)
     stack = real.report.get("stack", {})
     if stack:
