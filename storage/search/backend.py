@@ -146,6 +146,10 @@ class Backend:
             f" FROM ({passing} ORDER BY e.name_key LIMIT :end) AS i)"
         )
 
+    def living(self, prefix: str) -> str:
+        """SQL: the entry is in the living directory (constants of ours: written in)."""
+        return f"{prefix}status IN ({', '.join(repr(str(s)) for s in LIVING)})"
+
     # --- shared --------------------------------------------------------------------
 
     def where(self, guild_id: int, filters: dict[str, Any], prefix: str = "") -> tuple[str, dict]:
@@ -162,8 +166,8 @@ class Backend:
             else:
                 sql += f" AND (CAST(:{column} AS {self.text_type}) IS NULL"
                 sql += f" OR {prefix}{column} = :{column})"
-        if filters.get(LIVING_KEY):  # constants of ours: written into the statement
-            sql += f" AND {prefix}status IN ({', '.join(repr(str(s)) for s in LIVING)})"
+        if filters.get(LIVING_KEY):
+            sql += f" AND {self.living(prefix)}"
         if "statuses" in filters:
             sql += f" AND {prefix}status IN ({_listed('status', filters['statuses'], params)})"
         return sql, params

@@ -16,8 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models import Status
 from storage.search.backend import NO_NAMES, Backend
-from storage.search.query import Query
+from storage.search.query import LIVING, Query
 
 _TSQUERY = "websearch_to_tsquery('simple', :q)"
 _TSQUERY_PREFIX = (
@@ -89,6 +90,13 @@ class PostgresBackend(Backend):
             f" w AS ({window(_TSQUERY, yes)} UNION ALL {window(_TSQUERY_PREFIX, no)}),"
             f" n AS ({names(_TSQUERY, yes)} UNION ALL {names(_TSQUERY_PREFIX, no)})"
         ), "0"
+
+    def living(self, prefix: str) -> str:
+        # The other statuses, NOT IN, which no index answers. The GIN indexes hold status, and
+        # as their condition IN read the postings of most entries before the LIMIT (a search
+        # for common words: 4.9 -> 3.1 ms on 100,000 entries).
+        others = ", ".join(repr(str(status)) for status in Status if status not in LIVING)
+        return f"{prefix}status NOT IN ({others})"
 
     def unknown_sql(self, words: Sequence[str], params: dict[str, Any], guard: str = "") -> str:
         # One lookup per word, planned for that word (a common one is found at once by a

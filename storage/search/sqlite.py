@@ -68,13 +68,6 @@ def _hidden(filters: dict[str, Any]) -> str:
     return " NOT status : (" + " OR ".join(others) + ")"
 
 
-def _living(filters: dict[str, Any]) -> str:
-    """The living directory on the entry rows joined as `e` (see the module docstring)."""
-    if not filters.get(LIVING_KEY):
-        return ""
-    return " AND e.status IN (" + ", ".join(repr(str(status)) for status in LIVING) + ")"
-
-
 def _scan(table: str, match: str, score: str = "", limit: str = ":scan", lowest: str = "") -> str:
     """The newest `limit` matches (with rowids from `lowest` up)."""
     above = f" AND rowid >= {lowest}" if lowest else ""
@@ -122,7 +115,9 @@ class SqliteBackend(Backend):
         # The newest :scan matches (m; mn for names) are read unranked, to know whether the
         # scan was cut short. b then ranks those kept in k from the lowest one up, unless
         # a phrase is dense (the probes run only if something matched).
-        kept = "CROSS JOIN entry AS e ON e.id = s.id AND e.guild_id = :guild" + _living(filters)
+        kept = "CROSS JOIN entry AS e ON e.id = s.id AND e.guild_id = :guild"
+        if filters.get(LIVING_KEY):  # see the module docstring
+            kept += f" AND {self.living('e.')}"
         unranked = "CASE WHEN NOT EXISTS (SELECT 1 FROM k) OR (SELECT dense FROM d)"
         limit, lowest = f"{unranked} THEN 0 ELSE -1 END", "(SELECT min(id) FROM k)"
         ranked = _scan("entry_fts", text, f", {_BM25} AS score", limit, lowest)
