@@ -56,14 +56,23 @@ class ReviewJobs:
         self.sender = sender
         self.default_locale = default_locale
         self.threads = DiscussionThreads(database, sender, default_locale=default_locale)
+        # Entries this process is posting: a post may wait minutes for the review channel's
+        # pace, and the dispatcher, finding it still unposted, must not queue it again.
+        self._posting: set[int] = set()
+
+    @property
+    def posting(self) -> frozenset[int]:
+        """The entries whose review post this process is making."""
+        return frozenset(self._posting)
 
     async def run_due(self, now: datetime) -> datetime | None:
         ready = now - proposals.POST_GRACE
         async with self.database.sessions() as session:
             unposted = await proposals.unposted_proposals(session=session, now=now)
             untold = await proposals.untold_decisions(session=session, now=now)
+        under_way = {entry.id for entry in unposted} & self._posting
         for entry in unposted:
-            if proposals.submitted_at(entry) <= ready:
+            if proposals.submitted_at(entry) <= ready and entry.id not in under_way:
                 log.info("posting proposal %s for review, late", entry.id)
                 await self.post(entry)
         for entry in untold:
@@ -73,6 +82,8 @@ class ReviewJobs:
         waiting = [proposals.submitted_at(e) for e in unposted]
         waiting = [moment for moment in waiting if moment > ready]
         waiting += [e.decided_at for e in untold if e.decided_at and e.decided_at > ready]
+        if under_way:  # should one of those posts fail, it is made at the next look
+            waiting.append(now)
         return min(waiting) + proposals.POST_GRACE if waiting else None
 
     async def _settings(self, guild_id: int) -> GuildSettings:
@@ -99,11 +110,22 @@ class ReviewJobs:
         return render.review_post(entry, supporters=supporters, locale=locale, flags=flags)
 
     async def post(self, entry: Entry) -> None:
-        """Post a new proposal to the review channel, if the guild has one.
+        """Post a new proposal to the review channel, if the guild has one, and if this
+        process is not posting it already.
 
         With a nonce per entry and round: resent after a Discord 5xx, it is still posted
         once; resubmitted, it is posted anew.
         """
+        assert entry.id is not None
+        if entry.id in self._posting:
+            return
+        self._posting.add(entry.id)
+        try:
+            await self._post(entry)
+        finally:
+            self._posting.discard(entry.id)
+
+    async def _post(self, entry: Entry) -> None:
         settings = await self._settings(entry.guild_id)
         if settings.review_channel_id is None:
             return

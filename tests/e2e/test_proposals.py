@@ -113,8 +113,13 @@ async def test_a_review_post_that_failed_is_made_later_once(world: World) -> Non
     await confirm_proposal(world)
     entry = await stored(world, "Museo Abierto")
     assert entry is not None and entry.review_message_id is None
-    world.double.restore_send(world.review)
     reviews = world.bot.reviews
+
+    async def first_try_over() -> bool:
+        return not reviews.posting
+
+    await eventually(first_try_over)
+    world.double.restore_send(world.review)
     now = datetime.now(UTC)
     await reviews.run_due(now)  # the first try may still be under way: not yet
     assert world.double.messages(world.review) == []
