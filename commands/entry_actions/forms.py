@@ -223,19 +223,20 @@ class ConfirmResubmission(OwnedView):
         now = bot.clock.now()
         async with bot.database.transaction() as session:
             await editable_entry(interaction, self.entry_id, session=session)
+            # The new decision is told to the proposer by DM, in their language (read
+            # before the writes, as for a new proposal).
+            await remember_locale(
+                session=session,
+                user_id=interaction.user.id,
+                locale=user_locale(interaction),
+                now=now,
+            )
             entry = await proposals.resubmit(
                 self.entry_id,
                 self.data,
                 session=session,
                 guild_id=guild_id,
                 actor_id=interaction.user.id,
-                now=now,
-            )
-            # The new decision is told to the proposer by DM, in their language.
-            await remember_locale(
-                session=session,
-                user_id=interaction.user.id,
-                locale=user_locale(interaction),
                 now=now,
             )
         self.stop()

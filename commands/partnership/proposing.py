@@ -123,18 +123,20 @@ class ConfirmProposal(View):
         guild_id = guild_id_of(interaction)
         bot = bot_of(interaction)
         async with bot.database.transaction() as session:
+            # The decision is told to the proposer later, by DM, in their language. Read
+            # first: on SQLite the writes that follow hold the one writer's turn, which a
+            # read among them would lengthen for every other writer.
+            await remember_locale(
+                session=session,
+                user_id=interaction.user.id,
+                locale=user_locale(interaction),
+                now=bot.clock.now(),
+            )
             entry = await entries.create_entry(
                 self.data,
                 session=session,
                 guild_id=guild_id,
                 actor_id=interaction.user.id,
-                now=bot.clock.now(),
-            )
-            # The decision is told to the proposer later, by DM, in their language.
-            await remember_locale(
-                session=session,
-                user_id=interaction.user.id,
-                locale=user_locale(interaction),
                 now=bot.clock.now(),
             )
         self.stop()
