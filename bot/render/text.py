@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import discord
@@ -9,6 +10,10 @@ import discord
 from bot.render.limits import truncate
 
 _LINE_STARTS = ("#", ">", "-#")
+# What any of the three escapes below looks for: markdown's characters, a link's "[",
+# a list's "-" at a line's start, a heading or quote, a mention's "@". Text without them
+# is shown as it is (most names and summaries): found in one scan, not three passes.
+_ESCAPED = re.compile(r"[_\\~|*`>\[#@]|^\s*-", re.MULTILINE)
 
 
 def _escape_line(line: str) -> str:
@@ -22,6 +27,8 @@ def user_text(text: str | None, limit: int | None = None) -> str:
     syntax escaped (it cannot break a message or look like a ping), then fitted."""
     if not text:
         return ""
+    if not _ESCAPED.search(text):
+        return text if limit is None else truncate(text, limit)
     escaped = discord.utils.escape_markdown(text, as_needed=False)
     escaped = "\n".join(_escape_line(line) for line in escaped.split("\n"))
     escaped = discord.utils.escape_mentions(escaped)
