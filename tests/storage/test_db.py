@@ -78,3 +78,21 @@ async def test_sqlite_rolls_back_only_what_wrote(
         assert "uncommitted" not in kept
     finally:
         await database.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_sqlite_pool_hands_out_the_connection_used_last(db_url: str) -> None:
+    """Its page cache is the warmest."""
+    database = Database(db_url)
+    try:
+        async with database.sessions() as first, database.sessions() as second:
+            used = []
+            for session in (first, second):
+                connection = await session.connection()
+                used.append((await connection.get_raw_connection()).driver_connection)
+        async with database.sessions() as session:
+            connection = await session.connection()
+            again = (await connection.get_raw_connection()).driver_connection
+        assert again is used[0]  # checked in last (sessions close in reverse order)
+    finally:
+        await database.dispose()
