@@ -20,6 +20,7 @@ from bot.errors import CommandTree
 from bot.i18n.translator import CatalogueTranslator
 from bot.jobs.waker import Dispatcher, Waker
 from bot.ops import metrics
+from bot.view_store import PatientViewStore
 from storage.clock import Clock, SystemClock
 from storage.db import Database
 from storage.models import AppState
@@ -65,6 +66,8 @@ class PartnerBot(discord.AutoShardedClient):
             shard_ids=settings.shard_ids,
             max_ratelimit_timeout=MAX_RATELIMIT_TIMEOUT,
         )
+        # A click may come before discord.py has stored the view it belongs to.
+        self._connection._view_store = PatientViewStore(self._connection)
         self.settings = settings
         self.database = database
         self.clock = clock or SystemClock()
