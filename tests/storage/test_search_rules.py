@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import search
 from storage.models import Status
-from storage.search import SearchFilters, search_entries
+from storage.search import SearchFilters, mariadb, search_entries
 from storage.services import entries
 from tests.storage.test_search import add, names
 from tests.support.factories import GUILD
@@ -81,3 +81,20 @@ async def test_equal_ranks_come_in_a_stable_order(session: AsyncSession) -> None
 def test_typographic_quotes_mark_phrases() -> None:
     for typed in ("«open data»", "“open data”", '"open data"'):
         assert search.parse(typed).groups == [[search.Term(("open", "data"))]]
+
+
+@pytest.mark.parametrize("db_url", ["mariadb"], indirect=True)
+async def test_mariadb_looks_for_near_names_among_the_newest_entries(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No trigram index: with no known word to narrow them down, the names near a
+    misspelt word are read from the guild's NEAR_RECENT newest entries (LIKE reads each),
+    its other guilds' entries aside."""
+    monkeypatch.setattr(mariadb, "NEAR_RECENT", 3)
+    await add(session, name="Monastery archive")  # the oldest: beyond the newest three
+    for name in ("Harbour lights", "Orchard days", "Monastery library"):
+        await add(session, name=name)
+    await add(session, guild_id=GUILD + 1, name="Monastery garden")
+    choices = await search.autocomplete_names("monastry", session=session, guild_id=GUILD)
+    assert [name for _, name in choices] == ["Monastery library"]
+    assert await names("monastry", session) == ["Monastery library"]
