@@ -53,6 +53,11 @@ def label(locale: str, value: str) -> str:
     return t(locale, f"choice-{value}")
 
 
+def about(locale: str, key: str, entry: Entry, *values: object) -> str:
+    """A message about an entry, its name shown as written (markdown and mentions escaped)."""
+    return t(locale, key, one_line(entry.name, 100), *values)
+
+
 def entry_line(entry: Entry, locale: str) -> str:
     """One result: the name, its facets and a one-line summary."""
     model = " ⭐" if entry.is_model else ""

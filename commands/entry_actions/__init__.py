@@ -17,7 +17,7 @@ from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
-from bot.render.entries import label
+from bot.render.entries import about, label
 from bot.render.milestones import milestones_after_status
 from commands.common import bot_of
 from commands.entry_actions.forms import open_edit
@@ -53,7 +53,7 @@ async def decide(
     bot.wake(REVIEWS, entry.decided_at + proposals.POST_GRACE)
     locale = user_locale(interaction)
     key = "review-you-approved" if approve else "review-you-rejected"
-    text = t(locale, key, entry.name) + milestones_after_status(len(closed), 0, [], locale)
+    text = about(locale, key, entry) + milestones_after_status(len(closed), 0, [], locale)
     await interaction.response.send_message(text, ephemeral=True)
     await done_after_answer(
         bot.reviews.tell_decision(entry, now=bot.clock.now(), settings=settings),
@@ -104,7 +104,7 @@ async def support(interaction: discord.Interaction, entry_id: int) -> None:
         )
     key = "review-supported" if supporting else "review-unsupported"
     await interaction.response.send_message(
-        t(user_locale(interaction), key, entry.name), ephemeral=True
+        about(user_locale(interaction), key, entry), ephemeral=True
     )
     await bot.reviews.refresh(entry)
 

@@ -13,6 +13,7 @@ from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
+from bot.render.entries import about
 from bot.ui import OwnedView
 from commands.common import bot_of
 from commands.entry_actions.refusals import CONFIRM_TIMEOUT, FormOffer, refuse_form
@@ -144,7 +145,7 @@ class EditModal(EntryTextsModal):
                 now=bot.clock.now(),
             )
         await interaction.response.send_message(
-            t(user_locale(interaction), "edit-saved", entry.name), ephemeral=True
+            about(user_locale(interaction), "edit-saved", entry), ephemeral=True
         )
         await bot.reviews.refresh(entry, settings)
 
@@ -242,7 +243,7 @@ class ConfirmResubmission(OwnedView):
         self.stop()
         bot.wake(REVIEWS, now + proposals.POST_GRACE)
         await interaction.response.edit_message(
-            content=t(user_locale(interaction), "revise-done", entry.name, entry.id),
+            content=about(user_locale(interaction), "revise-done", entry, entry.id),
             embeds=[],
             view=None,
         )

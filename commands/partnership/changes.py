@@ -11,7 +11,7 @@ from bot.checks import guild_id_of, require_moderator
 from bot.errors import report
 from bot.i18n import t, user_locale
 from bot.render import proposals as render
-from bot.render.entries import label
+from bot.render.entries import about, label
 from bot.render.history import history_embed
 from bot.render.milestones import milestones_after_status
 from bot.ui import OwnedView
@@ -136,7 +136,7 @@ async def _change_status(
         if status == Status.COMPLETED:
             still_open = await closing.open_of_entry(entry_id, session=session, guild_id=guild_id)
     locale = user_locale(interaction)
-    text = t(locale, "status-changed", entry.name, label(locale, entry.status))
+    text = about(locale, "status-changed", entry, label(locale, entry.status))
     text += milestones_after_status(len(closed), len(stay_closed), still_open, locale)
     if not still_open:
         await interaction.response.send_message(text, ephemeral=True)

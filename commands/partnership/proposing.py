@@ -14,6 +14,7 @@ from bot.i18n import t, user_locale
 from bot.jobs import REVIEWS
 from bot.jobs.reviews import done_after_answer
 from bot.render import proposals as render
+from bot.render.entries import about
 from bot.ui import View
 from commands.common import bot_of, choices, read_due_at
 from commands.entry_actions.forms import offer_revision, text_inputs
@@ -143,7 +144,7 @@ class ConfirmProposal(View):
         # Should the post below never happen, the reviews dispatcher makes it then.
         bot.wake(REVIEWS, entry.created_at + proposals.POST_GRACE)
         await interaction.response.edit_message(
-            content=t(self.locale, "propose-done", entry.name, entry.id), embeds=[], view=None
+            content=about(self.locale, "propose-done", entry, entry.id), embeds=[], view=None
         )
         await done_after_answer(bot.reviews.post(entry), f"the review post of {entry.id}")
 

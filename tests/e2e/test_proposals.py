@@ -348,3 +348,12 @@ async def test_guidelines_shown_and_confirmed(world: World) -> None:
     confirmation = (await submitted.response()).message
     assert "follows the guidelines" in confirmation.content
     assert "Open licences only." in json.dumps(confirmation.embeds)
+
+
+async def test_answers_about_an_entry_show_its_name_as_written(world: World) -> None:
+    """Its markdown and mentions escaped, as in embeds: the name formats nothing."""
+    values = PROPOSAL | {"Name": "**Museo** _Abierto_ @everyone"}
+    message, confirm_id = await confirmation(world, values)
+    done = await world.double.click(world.volunteer, message, confirm_id)
+    await done.response()
+    assert "“\\*\\*Museo\\*\\* \\_Abierto\\_ @\u200beveryone” is proposed" in message.content
