@@ -213,7 +213,8 @@ def decision_notice(entry: Entry, locale: str) -> dict[str, Any]:
             one_line(entry.name, 100),
             user_text(entry.rejection_reason, 1000),
         )
-        text += "\n" + t(locale, "review-notice-revise", one_line(entry.name, 100))
+        # By its number: a name, escaped for display, would be copied with its backslashes.
+        text += "\n" + t(locale, "review-notice-revise", entry.id)
     else:
         text = t(locale, "review-notice-approved", one_line(entry.name, 100))
     return {"content": text}

@@ -139,7 +139,13 @@ async def test_proposing_a_rejected_name_again_offers_its_revision_in_spanish(
         "Falta el resumen",
     )
     dm = world.double.dm_messages(world.volunteer)[-1]
-    assert "no fue aprobada" in dm.content and "/asociaciones editar" in dm.content
+    assert "no fue aprobada" in dm.content
+    # The entry by its number: a name, escaped for display, would be copied with backslashes.
+    assert f"/asociaciones editar entrada:#{entry.id}." in dm.content
+    again = await world.double.slash(
+        world.volunteer, "partnership edit", {"entry": f"#{entry.id}"}, locale="es-ES"
+    )
+    assert "Falta el resumen" in (await again.response()).message.content
 
 
 async def test_only_the_proposer_or_a_moderator_may_revise(world: World) -> None:
