@@ -17,7 +17,7 @@ import discord
 from discord.ui.view import ViewStore
 
 from bot.errors import send_ephemeral
-from bot.i18n import t
+from bot.i18n import t, user_locale
 
 # How long a click waits for its view: within Discord's 3 s to answer, with room for the
 # answer itself.
@@ -61,7 +61,7 @@ class PatientViewStore(ViewStore):
         while not self._holds(component_type, custom_id, interaction):
             left = deadline - loop.time()
             if left <= 0:
-                gone = t(interaction.locale.value, "error-buttons-gone")
+                gone = t(user_locale(interaction), "error-buttons-gone")
                 await send_ephemeral(interaction, gone)
                 return
             try:
