@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.i18n import t
-from bot.render.entries import BRAND, entry_embed, entry_line, label
+from bot.render.entries import BRAND, about, entry_embed, entry_line, label
 from bot.render.limits import EMBED_DESCRIPTION, FIELD_VALUE, TEXT_INPUT_LABEL, fit_total, truncate
 from bot.render.text import one_line, timestamp, user_text
 from storage.models import Entry, GuildSettings, Status
@@ -207,27 +207,18 @@ def review_post(
 def decision_notice(entry: Entry, locale: str) -> dict[str, Any]:
     """What a proposer is told of the decision (a DM, or a mention in the review channel)."""
     if entry.status == Status.REJECTED:
-        text = t(
-            locale,
-            "review-notice-rejected",
-            one_line(entry.name, 100),
-            user_text(entry.rejection_reason, 1000),
-        )
+        reason = user_text(entry.rejection_reason, 1000)
+        text = about(locale, "review-notice-rejected", entry, reason)
         # By its number: a name, escaped for display, would be copied with its backslashes.
         text += "\n" + t(locale, "review-notice-revise", entry.id)
     else:
-        text = t(locale, "review-notice-approved", one_line(entry.name, 100))
+        text = about(locale, "review-notice-approved", entry)
     return {"content": text}
 
 
 def revision_offer(entry: Entry, locale: str) -> str:
     """A rejected proposal's reason, above the button that opens its revision form."""
-    return t(
-        locale,
-        "revise-offer",
-        one_line(entry.name, 100),
-        user_text(entry.rejection_reason, 1500) or "—",
-    )
+    return about(locale, "revise-offer", entry, user_text(entry.rejection_reason, 1500) or "—")
 
 
 def discussion_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> dict[str, Any]:
@@ -242,7 +233,7 @@ def discussion_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> 
         "custom_id": review_button_id(SUPPORT_ACTION, entry.id),
     }
     return {
-        "content": t(locale, "thread-intro", one_line(entry.name, 100)),
+        "content": about(locale, "thread-intro", entry),
         "embeds": [discord.Embed.from_dict(fit_total(embed.to_dict())).to_dict()],
         "components": [{"type": discord.ComponentType.action_row.value, "components": [button]}],
     }
@@ -250,13 +241,12 @@ def discussion_post(entry: Entry, *, supporters: Sequence[int], locale: str) -> 
 
 def thread_decision(entry: Entry, locale: str) -> dict[str, Any]:
     """The decision, posted in the proposal's discussion thread before it is locked."""
-    name = one_line(entry.name, 100)
     if entry.status == Status.REJECTED:
         reason = user_text(entry.rejection_reason, 1500)
-        return {"content": t(locale, "thread-decision-rejected", name, reason)}
-    return {"content": t(locale, "thread-decision-approved", name)}
+        return {"content": about(locale, "thread-decision-rejected", entry, reason)}
+    return {"content": about(locale, "thread-decision-approved", entry)}
 
 
 def thread_refused(entry: Entry, channel_id: int, locale: str) -> dict[str, Any]:
     """To the moderators, in the review channel: no thread could be opened."""
-    return {"content": t(locale, "thread-refused", one_line(entry.name, 100), f"<#{channel_id}>")}
+    return {"content": about(locale, "thread-refused", entry, f"<#{channel_id}>")}

@@ -27,12 +27,15 @@ def user_text(text: str | None, limit: int | None = None) -> str:
     syntax escaped (it cannot break a message or look like a ping), then fitted."""
     if not text:
         return ""
-    if not _ESCAPED.search(text):
-        return text if limit is None else truncate(text, limit)
+    shown = _escaped(text) if _ESCAPED.search(text) else text
+    return shown if limit is None else truncate(shown, limit)
+
+
+def _escaped(text: str) -> str:
+    """Markdown, line-start formatting and mentions escaped: three passes over the text."""
     escaped = discord.utils.escape_markdown(text, as_needed=False)
     escaped = "\n".join(_escape_line(line) for line in escaped.split("\n"))
-    escaped = discord.utils.escape_mentions(escaped)
-    return escaped if limit is None else truncate(escaped, limit)
+    return discord.utils.escape_mentions(escaped)
 
 
 def one_line(text: str | None, limit: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import uuid
 from pathlib import Path
 
@@ -75,9 +76,7 @@ def test_postgresql_gin_indexes_keep_small_pending_lists(
 ) -> None:
     """New entries reach the GIN indexes a few pages at a time, not after 4 MB of them
     (0011): a search reads the whole pending list, and the planner prices the index by it."""
-    migration = __import__(
-        "storage.migrations.versions.0011_gin_pending_lists", fromlist=["GIN_INDEXES"]
-    )
+    migration = importlib.import_module("storage.migrations.versions.0011_gin_pending_lists")
     url = _empty_url("postgresql", tmp_path, request)
     upgrade(url)
 
